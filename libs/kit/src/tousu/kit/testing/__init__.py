@@ -1,0 +1,1 @@
+"""Test support shared by every suite: real-server fixtures, event spies, polling helpers."""
