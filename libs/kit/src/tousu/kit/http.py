@@ -1,7 +1,7 @@
 """The HTTP side every service shares: health, readiness, metrics, the admin clock, tokens and RFC 9457 errors."""
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
 
+from tousu.kit.asyncapi import asyncapi_document
 from tousu.kit.auth import AuthError, Principal, verify_token
 from tousu.kit.errors import FieldError, PermanentError
 from tousu.kit.runtime import ServiceRuntime
@@ -66,7 +67,6 @@ def service_app(
     routers: Iterable[APIRouter],
     *,
     description: str,
-    asyncapi: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -108,9 +108,7 @@ def service_app(
 
     @ops.get("/asyncapi")
     async def asyncapi_doc() -> dict[str, Any]:
-        if asyncapi is None:
-            raise HTTPException(404, "no AsyncAPI document")
-        return asyncapi()
+        return asyncapi_document(runtime.spec)
 
     @ops.get("/admin/clock")
     async def get_clock(caller: Caller) -> dict[str, Any]:

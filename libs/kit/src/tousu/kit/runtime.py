@@ -56,6 +56,7 @@ class ServiceRuntime:
         self.clock_sync: ClockSync | None = None
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopped = False
 
     @property
     def name(self) -> str:
@@ -113,6 +114,9 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stop consuming, finish in-flight batches, flush the outbox, then disconnect."""
+        if self._stopped:
+            return
+        self._stopped = True
         timeout = self.settings.graceful_timeout_s
         for consumer in self.consumers:
             await consumer.stop(timeout)

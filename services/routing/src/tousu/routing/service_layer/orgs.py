@@ -1,0 +1,54 @@
+"""Use cases of the organisation registry: every change is an `org.updated` event that others replicate."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from tousu.contracts.events.routing import OrgUpdated
+from tousu.kit.errors import FieldError, PermanentError
+from tousu.kit.uow import UnitOfWork
+from tousu.routing.adapters import tables as t
+from tousu.routing.domain.orgs import Org
+
+
+async def put_org(uow: UnitOfWork, org: Org, known_regimes: set[str]) -> dict[str, Any]:
+    unknown = [r for r in org.regimes if r not in known_regimes]
+    if unknown:
+        raise PermanentError(
+            "unknown regime", [FieldError("regimes", f"no policy named {', '.join(unknown)}", "CONTRACT §2")]
+        )
+    record = org.model_dump(mode="json", exclude_none=False)
+    current = (await uow.session.execute(sa.select(t.orgs).where(t.orgs.c.id == org.id).with_for_update())).first()
+    if current is not None and current.record == record:
+        return record  # unchanged: no event
+    version = (current.version + 1) if current is not None else 1
+    stmt = insert(t.orgs).values(id=org.id, tenant=org.tenant, parent=org.parent, record=record, version=version)
+    await uow.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[t.orgs.c.id],
+            set_={"tenant": org.tenant, "parent": org.parent, "record": record, "version": version,
+                  "updated_at": sa.func.now()},
+        )
+    )
+    uow.emit(
+        "org.updated",
+        OrgUpdated(occurred_at=uow.now(), org_id=org.id, org=record, version=version),
+        tenant=org.tenant,
+        subject=org.id,
+    )
+    return record
+
+
+async def get_org(uow: UnitOfWork, org_id: str) -> dict[str, Any] | None:
+    row = (await uow.session.execute(sa.select(t.orgs.c.record).where(t.orgs.c.id == org_id))).first()
+    return dict(row.record) if row is not None else None
+
+
+async def list_orgs(uow: UnitOfWork) -> list[dict[str, Any]]:
+    rows = (await uow.session.execute(sa.select(t.orgs.c.record).order_by(t.orgs.c.id))).all()
+    return [dict(r.record) for r in rows]
+
+
+async def parents(uow: UnitOfWork) -> dict[str, str | None]:
+    return dict((await uow.session.execute(sa.select(t.orgs.c.id, t.orgs.c.parent))).tuples().all())
