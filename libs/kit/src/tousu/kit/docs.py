@@ -1,4 +1,7 @@
-"""`python -m tousu.kit.docs [--check]`: write (or check) docs/openapi/<service>.json and docs/asyncapi/<service>.json."""
+"""`python -m tousu.kit.docs [--check]`: write (or check) docs/openapi/<service>.json,
+docs/asyncapi/<service>.json.
+
+CI fails on drift: the committed documents are what the code serves."""
 
 import importlib
 import json
