@@ -11,7 +11,7 @@ from tousu.contracts.types import BusinessTime
 class EventData(BaseModel):
     """Common fields. Extra fields are kept (tolerant reader: producers may add optional fields)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, use_attribute_docstrings=True)
 
     complaint_id: str | None = None
     regime: str | None = None
