@@ -5,6 +5,7 @@ table (the same one it checks) instead of catching the error per day.
 """
 
 from datetime import date
+from functools import cache
 
 import chinese_calendar
 from chinese_calendar import constants as _constants
@@ -14,6 +15,7 @@ from tousu.kit.calendar.model import DayInfo, DayReason
 PACKAGE_SOURCE = f"chinese-calendar {getattr(chinese_calendar, '__version__', '?')}"
 
 
+@cache
 def chinese_calendar_years() -> range:
     """The years the installed chinese-calendar package has data for (it refuses any other year)."""
     years = {d.year for d in _constants.holidays}
