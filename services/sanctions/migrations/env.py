@@ -1,4 +1,4 @@
-from tousu.sanctions.adapters.tables import metadata
 from tousu.kit.migrate import run_env
+from tousu.sanctions.adapters.tables import metadata
 
 run_env(metadata)

@@ -36,3 +36,8 @@ class ClockKind(StrEnum):
     def counts_days(self) -> bool:
         """Day counts end at 23:59:59 and breach at the next second; the others breach at the instant."""
         return self in (ClockKind.WORKING_DAYS, ClockKind.CALENDAR_DAYS, ClockKind.SAME_DAY)
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant as the platform shows it: ISO-8601 in +08:00 (CONV-01); the database hands back UTC."""
+    return value.astimezone(SHANGHAI).isoformat() if value is not None else None

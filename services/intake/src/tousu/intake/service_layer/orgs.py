@@ -20,8 +20,12 @@ async def on_org_updated(uow: UnitOfWork, delivery: Delivery) -> None:
     await uow.session.execute(
         stmt.on_conflict_do_update(
             index_elements=[t.orgs.c.id],
-            set_={"tenant": stmt.excluded.tenant, "parent": stmt.excluded.parent, "record": stmt.excluded.record,
-                  "version": stmt.excluded.version},
+            set_={
+                "tenant": stmt.excluded.tenant,
+                "parent": stmt.excluded.parent,
+                "record": stmt.excluded.record,
+                "version": stmt.excluded.version,
+            },
             where=t.orgs.c.version <= stmt.excluded.version,
         )
     )

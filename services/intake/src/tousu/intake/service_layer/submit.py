@@ -45,7 +45,7 @@ async def submit(
     session = uow.session
     # Concurrent duplicates queue behind one another here, so exactly one complaint is created.
     await session.execute(
-        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(f"{submitter_org}\x00{idempotency_key}", 0)))
+        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(f"{submitter_org}|{idempotency_key}", 0)))
     )
     earlier = (
         await session.execute(
@@ -79,8 +79,12 @@ async def submit(
         )
         .on_conflict_do_update(
             index_elements=[t.idempotency.c.org, t.idempotency.c.key],
-            set_={"body_hash": fingerprint, "status_code": outcome.status, "response": outcome.body,
-                  "created_at": sa.func.now()},
+            set_={
+                "body_hash": fingerprint,
+                "status_code": outcome.status,
+                "response": outcome.body,
+                "created_at": sa.func.now(),
+            },
         )
     )
     return outcome

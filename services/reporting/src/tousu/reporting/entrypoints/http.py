@@ -18,20 +18,28 @@ async def timeline(complaint_id: str, caller: Caller, runtime: Runtime) -> dict[
     """Every event of the complaint in business-time order."""
     async with runtime.unit_of_work() as uow:
         units = (
-            await uow.session.execute(
-                sa.select(t.complaint_units.c.unit).where(t.complaint_units.c.complaint_id == complaint_id)
+            (
+                await uow.session.execute(
+                    sa.select(t.complaint_units.c.unit).where(t.complaint_units.c.complaint_id == complaint_id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         parents = dict((await uow.session.execute(sa.select(t.orgs.c.id, t.orgs.c.parent))).tuples().all())
         if not units or not OrgTree(parents).sees(caller, units):
             raise NotFoundError("no such complaint")
         rows = (
-            await uow.session.execute(
-                sa.select(t.events.c.envelope)
-                .where(t.events.c.complaint_id == complaint_id)
-                .order_by(t.events.c.occurred_at, t.events.c.seq)
+            (
+                await uow.session.execute(
+                    sa.select(t.events.c.envelope)
+                    .where(t.events.c.complaint_id == complaint_id)
+                    .order_by(t.events.c.occurred_at, t.events.c.seq)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return {
         "complaint_id": complaint_id,
         "events": [

@@ -5,6 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 
+from tousu.contracts.types import iso
 from tousu.kit.auth import OrgTree
 from tousu.kit.errors import FieldError, NotFoundError, PermanentError
 from tousu.kit.http import Caller, Runtime, require
@@ -57,7 +58,7 @@ async def unit_cases(unit: str, caller: Caller, runtime: Runtime, status: str | 
             "regime": r.regime,
             "status": r.status,
             "owner_unit": r.owner_unit,
-            "received_at": r.received_at.isoformat(),
+            "received_at": iso(r.received_at),
         }
         for r in rows
     ]

@@ -27,8 +27,13 @@ async def put_org(uow: UnitOfWork, org: Org, known_regimes: set[str]) -> dict[st
     await uow.session.execute(
         stmt.on_conflict_do_update(
             index_elements=[t.orgs.c.id],
-            set_={"tenant": org.tenant, "parent": org.parent, "record": record, "version": version,
-                  "updated_at": sa.func.now()},
+            set_={
+                "tenant": org.tenant,
+                "parent": org.parent,
+                "record": record,
+                "version": version,
+                "updated_at": sa.func.now(),
+            },
         )
     )
     uow.emit(

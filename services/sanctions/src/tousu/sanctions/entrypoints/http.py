@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
+from tousu.contracts.types import iso
 from tousu.kit.http import Caller, Runtime
 from tousu.sanctions.adapters import tables as t
 
@@ -45,8 +46,8 @@ async def list_sanctions(
             "issuer": r.issuer,
             "reason": r.reason,
             "status": r.status,
-            "imposed_at": r.imposed_at.isoformat(),
-            "lifted_at": r.lifted_at.isoformat() if r.lifted_at else None,
+            "imposed_at": iso(r.imposed_at),
+            "lifted_at": iso(r.lifted_at),
         }
         for r in rows
     ]
