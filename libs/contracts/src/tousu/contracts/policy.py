@@ -316,12 +316,14 @@ def _compare(actual: Any, op: str, expected: Any) -> bool:
 
 
 def _value_matches(
-    cond: ConditionValue,
+    cond: ConditionValue | Mapping[str, Any],
     actual: Any,
     params: Mapping[str, Any],
     org_kind: Callable[[str], str | None] | None,
     owner_unit: str | None,
 ) -> bool:
+    if isinstance(cond, Mapping):  # an operator mapping given as plain data rather than a loaded policy
+        cond = Op.model_validate(cond)
     if isinstance(cond, list):
         return actual is not _MISSING and actual in [_resolve(v, params) for v in cond]
     if not isinstance(cond, Op):
@@ -354,7 +356,7 @@ def _value_matches(
 
 
 def conditions_match(
-    when: Mapping[str, ConditionValue],
+    when: Mapping[str, Any],
     data: Mapping[str, Any],
     *,
     fallback: Mapping[str, Any] | None = None,
