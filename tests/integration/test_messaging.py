@@ -19,6 +19,7 @@ from tousu.contracts import topology as names
 from tousu.contracts.envelope import CloudEvent
 from tousu.contracts.events import EVENT_TYPES
 from tousu.contracts.types import SHANGHAI
+from tousu.kit import dlq
 from tousu.kit.consumer import REASON_HEADER, Delivery
 from tousu.kit.db import drop_database, ensure_database
 from tousu.kit.errors import FieldError, PermanentError
@@ -213,3 +214,34 @@ async def test_relay_publishing_again_causes_no_second_effect(
     assert await count(downstream_db, effects) == 1
     await consumer.stop()  # before its database goes
     await drop_database(downstream_db)
+
+
+async def test_parked_message_is_listed_with_its_reason_and_replayed(
+    vhost_url: str, kit_db: str, running: Callable[[ServiceRuntime], ServiceRuntime]
+) -> None:
+    """`tousu dlq list|replay`: an operator sees why a message was parked and sends it back once it can pass."""
+    fixed = False
+
+    async def until_fixed(uow: UnitOfWork, delivery: Delivery) -> None:
+        if not fixed:
+            raise PermanentError("respondent unknown", [FieldError("respondent.unit", "unknown organisation")])
+        await record_effect(uow, delivery)
+
+    spec = ServiceSpec(name="routing", tables=KIT, handlers={"complaint.received": until_fixed})
+    runtime = running(ServiceRuntime(spec, settings(vhost_url, kit_db)))
+    await runtime.start()
+    await publish(vhost_url, received("c-replay"))
+    queue = names.service_queue("routing")
+
+    async def listed() -> list[dlq.Parked] | None:
+        found = await dlq.list_parked(vhost_url, queue)
+        return found or None
+
+    parked_now = await eventually(listed, timeout=15)
+    assert len(parked_now) == 1
+    assert "respondent.unit" in parked_now[0].reason
+    assert await dlq.depth(vhost_url, queue) == 1, "listing leaves the message parked"
+    fixed = True
+    assert await dlq.replay(vhost_url, queue) == 1
+    await eventually(lambda: _at_least(kit_db, 1), timeout=15)
+    assert await dlq.depth(vhost_url, queue) == 0

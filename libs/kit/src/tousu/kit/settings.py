@@ -21,7 +21,7 @@ class ServiceSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", alias="HOST")
     port: int = Field(default=0, alias="PORT")
     clock: Literal["system", "controlled"] = Field(default="system", alias="TOUSU_CLOCK")
-    token_secret: str = Field(default=DEV_TOKEN_SECRET, alias="TOUSU_TOKEN_SECRET", min_length=16)
+    token_secret: str = Field(default=DEV_TOKEN_SECRET, alias="TOUSU_TOKEN_SECRET", min_length=32)
     policies_dir: Path | None = Field(default=None, alias="TOUSU_POLICIES_DIR")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: Literal["json", "console"] = Field(default="json", alias="LOG_FORMAT")
