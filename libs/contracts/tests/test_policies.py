@@ -103,47 +103,47 @@ WD, H, MIN, WH, SAME, DAILY = (
 
 # (regime, stage) → (clock, length) from DOMAIN §4; a [GAP] length is the parameter's default.
 DOMAIN_CLOCKS: dict[tuple[str, str], tuple[ClockKind, int]] = {
-    ("liaoning-banking-association", "ASSOC_FORWARD"): (WD, 2),
-    ("liaoning-banking-association", "VERIFY"): (WD, 2),
-    ("liaoning-banking-association", "MEMBER_REPORT"): (WD, 5),
-    ("liaoning-banking-association", "OUTLET_RESULT"): (WD, 3),
-    ("credit-union-province", "OUTLET"): (WD, 1),
-    ("credit-union-province", "CITY"): (WD, 2),
-    ("credit-union-province", "PROVINCE"): (WD, 3),
-    ("credit-union-province", "RECON_DECISION"): (WD, 10),
-    ("tobacco-bureau", "OVERALL_REPLY"): (WD, 3),
-    ("tobacco-bureau", "REPORT_TO_LEADER"): (H, 1),
-    ("tobacco-bureau", "UNIT_HANDLING"): (WD, 2),
-    ("tobacco-bureau", "CONSULT_ANSWER"): (SAME, 0),
-    ("tobacco-bureau", "REPORT_HANDLING"): (WD, 2),
-    ("tobacco-bureau", "PROVINCIAL_TICKET"): (WD, 3),
-    ("tobacco-bureau", "CALLBACK"): (SAME, 0),
-    ("futures-company", "FORWARD"): (H, 1),
-    ("futures-company", "CONTACT"): (H, 24),
-    ("futures-company", "COMPLETION"): (WD, 3),
-    ("mobile-operator-si", "SI_REPLY"): (H, 12),
-    ("mobile-operator-si", "SI_RESOLVE"): (H, 24),
-    ("mobile-operator-si", "URGENT_REPLY"): (H, 24),
-    ("mobile-operator-si", "DIFFICULT_REPLY"): (H, 72),
-    ("mobile-operator-si", "EMAIL_REPLY"): (WD, 1),
-    ("mobile-operator-si", "ONSITE_ARRIVAL"): (WD, 1),
-    ("mobile-operator-si", "SECOND_VISIT"): (WD, 3),
-    ("mobile-operator-si", "FAULT_FIX"): (H, 12),
-    ("mobile-operator-si", "IT_NOTICE"): (H, 1),
-    ("insurer-95511", "AUDIT_REPORT"): (WD, 3),
-    ("insurer-95511", "SYSTEM_ACCEPT"): (WD, 1),
-    ("property-management", "DISPATCH"): (MIN, 5),
-    ("property-management", "HANDLING"): (H, 12),
-    ("property-management", "PROGRESS_REPORT"): (H, 24),
-    ("property-management", "COMPLETION_24H"): (H, 24),
-    ("property-management", "DAILY_PROGRESS"): (DAILY, 1),
-    ("property-management", "CALLBACK"): (SAME, 0),
-    ("manufacturer-qe", "HANDLING_FORM"): (H, 1),
-    ("manufacturer-qe", "GENERAL_REPLY"): (WD, 3),
-    ("manufacturer-qe", "INTERIM_MEASURE"): (WH, 8),
-    ("manufacturer-qe", "PERMANENT_MEASURE"): (WD, 2),
-    ("auto-dealer-service", "TO_CUSTOMER_DEPT"): (MIN, 30),
-    ("auto-dealer-service", "TO_MANAGER"): (MIN, 30),
+    ("liaoning-banking-association", "ASSOC_FORWARD"): (WD, 2),  # SLA-01
+    ("liaoning-banking-association", "VERIFY"): (WD, 2),  # SLA-02
+    ("liaoning-banking-association", "MEMBER_REPORT"): (WD, 5),  # SLA-03
+    ("liaoning-banking-association", "OUTLET_RESULT"): (WD, 3),  # SLA-04
+    ("credit-union-province", "OUTLET"): (WD, 1),  # SLA-10
+    ("credit-union-province", "CITY"): (WD, 2),  # SLA-11
+    ("credit-union-province", "PROVINCE"): (WD, 3),  # SLA-12
+    ("credit-union-province", "RECON_DECISION"): (WD, 10),  # SLA-15, RCN-03
+    ("tobacco-bureau", "OVERALL_REPLY"): (WD, 3),  # SLA-20
+    ("tobacco-bureau", "REPORT_TO_LEADER"): (H, 1),  # SLA-26 (parameter default)
+    ("tobacco-bureau", "UNIT_HANDLING"): (WD, 2),  # SLA-21
+    ("tobacco-bureau", "CONSULT_ANSWER"): (SAME, 0),  # SLA-22
+    ("tobacco-bureau", "REPORT_HANDLING"): (WD, 2),  # SLA-23
+    ("tobacco-bureau", "PROVINCIAL_TICKET"): (WD, 3),  # SLA-24
+    ("tobacco-bureau", "CALLBACK"): (SAME, 0),  # SLA-25
+    ("futures-company", "FORWARD"): (H, 1),  # SLA-30
+    ("futures-company", "CONTACT"): (H, 24),  # SLA-31
+    ("futures-company", "COMPLETION"): (WD, 3),  # SLA-32
+    ("mobile-operator-si", "SI_REPLY"): (H, 12),  # SLA-42, SLA-43
+    ("mobile-operator-si", "SI_RESOLVE"): (H, 24),  # SLA-42, SLA-43, SLA-55
+    ("mobile-operator-si", "URGENT_REPLY"): (H, 24),  # SLA-40
+    ("mobile-operator-si", "DIFFICULT_REPLY"): (H, 72),  # SLA-41
+    ("mobile-operator-si", "EMAIL_REPLY"): (WD, 1),  # SLA-45
+    ("mobile-operator-si", "ONSITE_ARRIVAL"): (WD, 1),  # SLA-46
+    ("mobile-operator-si", "SECOND_VISIT"): (WD, 3),  # SLA-47
+    ("mobile-operator-si", "FAULT_FIX"): (H, 12),  # SLA-48 (general; SLA-49, SLA-50 by severity)
+    ("mobile-operator-si", "IT_NOTICE"): (H, 1),  # SLA-52
+    ("insurer-95511", "AUDIT_REPORT"): (WD, 3),  # SLA-60
+    ("insurer-95511", "SYSTEM_ACCEPT"): (WD, 1),  # SLA-61
+    ("property-management", "DISPATCH"): (MIN, 5),  # SLA-80
+    ("property-management", "HANDLING"): (H, 12),  # SLA-81
+    ("property-management", "PROGRESS_REPORT"): (H, 24),  # SLA-82
+    ("property-management", "COMPLETION_24H"): (H, 24),  # SLA-83
+    ("property-management", "DAILY_PROGRESS"): (DAILY, 1),  # SLA-84
+    ("property-management", "CALLBACK"): (SAME, 0),  # SLA-85
+    ("manufacturer-qe", "HANDLING_FORM"): (H, 1),  # SLA-90
+    ("manufacturer-qe", "GENERAL_REPLY"): (WD, 3),  # SLA-91
+    ("manufacturer-qe", "INTERIM_MEASURE"): (WH, 8),  # SLA-92
+    ("manufacturer-qe", "PERMANENT_MEASURE"): (WD, 2),  # SLA-92
+    ("auto-dealer-service", "TO_CUSTOMER_DEPT"): (MIN, 30),  # SLA-93
+    ("auto-dealer-service", "TO_MANAGER"): (MIN, 30),  # SLA-94
 }
 
 R, A, F = "complaint.received", "complaint.assigned", "complaint.forwarded"
@@ -464,7 +464,7 @@ def test_a_report_due_outside_the_grammar_fails(tmp_path: Path) -> None:
 # -- DOMAIN values of key stages (named by rule id) --------------------------------------------------------------
 
 
-def test_sla01_assoc_forward_two_working_days_from_the_first_assignment(policies: dict[str, Policy]) -> None:
+def test_sla_01_assoc_forward_two_working_days_from_the_first_assignment(policies: dict[str, Policy]) -> None:
     stage = policies["liaoning-banking-association"].stage("ASSOC_FORWARD")
     assert (stage.clock, stage.length) == (ClockKind.WORKING_DAYS, 2)
     (start,) = stage.start
@@ -475,7 +475,7 @@ def test_sla01_assoc_forward_two_working_days_from_the_first_assignment(policies
     assert stage.escalation.on_breach == ["record_only"]  # AS-01: no sanction for the association itself
 
 
-def test_sla02_sla03_member_verifies_in_2_wd_and_reports_in_5_wd(policies: dict[str, Policy]) -> None:
+def test_sla_02_sla_03_member_verifies_in_2_wd_and_reports_in_5_wd(policies: dict[str, Policy]) -> None:
     policy = policies["liaoning-banking-association"]
     verify, report = policy.stage("VERIFY"), policy.stage("MEMBER_REPORT")
     assert (verify.length, report.length) == (2, 5)
@@ -483,7 +483,7 @@ def test_sla02_sla03_member_verifies_in_2_wd_and_reports_in_5_wd(policies: dict[
     assert not report.extension.allowed  # SLA-05 [GAP]: the outlet's progress report does not move it
 
 
-def test_sla04_sla05_outlet_result_and_reply_in_3_wd_moved_by_a_progress_report(policies: dict[str, Policy]) -> None:
+def test_sla_04_sla_05_outlet_result_and_reply_in_3_wd_moved_by_a_progress_report(policies: dict[str, Policy]) -> None:
     stage = policies["liaoning-banking-association"].stage("OUTLET_RESULT")
     assert (stage.clock, stage.length, stage.stop_mode) == (ClockKind.WORKING_DAYS, 3, "all")
     ext = stage.extension
@@ -495,7 +495,7 @@ def test_sla04_sla05_outlet_result_and_reply_in_3_wd_moved_by_a_progress_report(
     assert stage.escalation.on_breach == ["superior"]
 
 
-def test_sla10_sla11_sla12_credit_union_1_2_3_working_days_by_authority(policies: dict[str, Policy]) -> None:
+def test_sla_10_sla_11_sla_12_credit_union_1_2_3_working_days_by_authority(policies: dict[str, Policy]) -> None:
     policy = policies["credit-union-province"]
     for stage_id, authority, length in (("OUTLET", "outlet", 1), ("CITY", "city", 2), ("PROVINCE", "province", 3)):
         stage = policy.stage(stage_id)
@@ -508,7 +508,7 @@ def test_sla10_sla11_sla12_credit_union_1_2_3_working_days_by_authority(policies
     assert policy.intake.defaults["authority"] == "outlet"
 
 
-def test_sla14_credit_union_extension_needs_explanation_written_report_and_permission(
+def test_sla_14_credit_union_extension_needs_explanation_written_report_and_permission(
     policies: dict[str, Policy],
 ) -> None:
     ext = policies["credit-union-province"].stage("CITY").extension
@@ -521,7 +521,7 @@ def test_sla14_credit_union_extension_needs_explanation_written_report_and_permi
     assert not conditions_match(grant.when, {"approved": False})
 
 
-def test_sla15_rcn02_reconsideration_window_15_calendar_days_decision_10_wd(policies: dict[str, Policy]) -> None:
+def test_sla_15_rcn_02_reconsideration_window_15_calendar_days_decision_10_wd(policies: dict[str, Policy]) -> None:
     policy = policies["credit-union-province"]
     recon = policy.intake.reconsideration
     assert recon is not None
@@ -535,7 +535,7 @@ def test_sla15_rcn02_reconsideration_window_15_calendar_days_decision_10_wd(poli
     assert (decision.clock, decision.length, decision.owner) == (ClockKind.WORKING_DAYS, 10, "lodged_with")
 
 
-def test_sla21_sla23_tobacco_units_2_wd_extension_capped_at_7_wd(policies: dict[str, Policy]) -> None:
+def test_sla_21_sla_23_tobacco_units_2_wd_extension_capped_at_7_wd(policies: dict[str, Policy]) -> None:
     policy = policies["tobacco-bureau"]
     for stage_id in ("UNIT_HANDLING", "REPORT_HANDLING"):
         stage = policy.stage(stage_id)
@@ -550,13 +550,13 @@ def test_sla21_sla23_tobacco_units_2_wd_extension_capped_at_7_wd(policies: dict[
     assert redispatch[0].restarts
 
 
-def test_sla22_tobacco_consultation_answered_the_same_day(policies: dict[str, Policy]) -> None:
+def test_sla_22_tobacco_consultation_answered_the_same_day(policies: dict[str, Policy]) -> None:
     stage = policies["tobacco-bureau"].stage("CONSULT_ANSWER")
     assert (stage.clock, stage.length) == (ClockKind.SAME_DAY, 0)
     assert stage.start[0].when == {"kind": "consultation"}
 
 
-def test_sla24_provincial_ticket_3_wd_extendable_without_cap(policies: dict[str, Policy]) -> None:
+def test_sla_24_provincial_ticket_3_wd_extendable_without_cap(policies: dict[str, Policy]) -> None:
     policy = policies["tobacco-bureau"]
     stage = policy.stage("PROVINCIAL_TICKET")
     assert stage.length == 3
@@ -567,7 +567,7 @@ def test_sla24_provincial_ticket_3_wd_extendable_without_cap(policies: dict[str,
     assert not conditions_match(stage.start[0].when, {}, fallback={"channel": "phone"}, params=params)
 
 
-def test_sla26_report_to_leader_immediately_is_a_tenant_parameter(policies: dict[str, Policy]) -> None:
+def test_sla_26_report_to_leader_immediately_is_a_tenant_parameter(policies: dict[str, Policy]) -> None:
     policy = policies["tobacco-bureau"]
     stage = policy.stage("REPORT_TO_LEADER")
     assert stage.length_param == "report_to_leader_hours"
@@ -578,7 +578,7 @@ def test_sla26_report_to_leader_immediately_is_a_tenant_parameter(policies: dict
         policy.parameter_values({"no_such_parameter": 1})
 
 
-def test_sla30_sla31_sla32_futures_forward_1h_contact_24h_complete_3wd(policies: dict[str, Policy]) -> None:
+def test_sla_30_sla_31_sla_32_futures_forward_1h_contact_24h_complete_3wd(policies: dict[str, Policy]) -> None:
     policy = policies["futures-company"]
     forward, contact, completion = (policy.stage(s) for s in ("FORWARD", "CONTACT", "COMPLETION"))
     assert (forward.clock, forward.length) == (ClockKind.HOURS, 1)
@@ -588,14 +588,14 @@ def test_sla30_sla31_sla32_futures_forward_1h_contact_24h_complete_3wd(policies:
     assert not conditions_match(contact.stop[0].when, {"reached": False})
 
 
-def test_lc04_futures_closure_at_intake_only_when_satisfied(policies: dict[str, Policy]) -> None:
+def test_lc_04_futures_closure_at_intake_only_when_satisfied(policies: dict[str, Policy]) -> None:
     closure = policies["futures-company"].intake.closure_at_intake
     assert closure.allowed
     assert closure.requires == ["customer_satisfied"]
     assert not policies["credit-union-province"].intake.closure_at_intake.allowed
 
 
-def test_sla40_sla41_sla42_sla43_mobile_si_reply_and_dispatch_hours(policies: dict[str, Policy]) -> None:
+def test_sla_40_sla_41_sla_42_sla_43_mobile_si_reply_and_dispatch_hours(policies: dict[str, Policy]) -> None:
     policy = policies["mobile-operator-si"]
     hours = {s.id: (s.clock, s.length) for s in policy.stages}
     assert hours["SI_REPLY"] == (ClockKind.HOURS, 12)
@@ -616,7 +616,7 @@ def test_sla40_sla41_sla42_sla43_mobile_si_reply_and_dispatch_hours(policies: di
     )
 
 
-def test_sla48_sla49_sla50_int33_fault_fix_2_4_12_hours_by_severity(policies: dict[str, Policy]) -> None:
+def test_sla_48_sla_49_sla_50_int_33_fault_fix_2_4_12_hours_by_severity(policies: dict[str, Policy]) -> None:
     policy = policies["mobile-operator-si"]
     stage = policy.stage("FAULT_FIX")
     assert stage.length_by is not None
@@ -639,7 +639,7 @@ def test_sla48_sla49_sla50_int33_fault_fix_2_4_12_hours_by_severity(policies: di
     }
 
 
-def test_sla60_sla61_insurer_12378_referrals_3_wd_with_violation_else_1_wd(policies: dict[str, Policy]) -> None:
+def test_sla_60_sla_61_insurer_12378_referrals_3_wd_with_violation_else_1_wd(policies: dict[str, Policy]) -> None:
     policy = policies["insurer-95511"]
     audit, accept = policy.stage("AUDIT_REPORT"), policy.stage("SYSTEM_ACCEPT")
     assert (audit.length, accept.length) == (3, 1)
@@ -651,7 +651,7 @@ def test_sla60_sla61_insurer_12378_referrals_3_wd_with_violation_else_1_wd(polic
     assert not conditions_match(accept.start[0].when, {}, fallback=violation)
 
 
-def test_lc10_int36_insurer_withdrawal_before_transfer_and_irreversible_upgrade(policies: dict[str, Policy]) -> None:
+def test_lc_10_int_36_insurer_withdrawal_before_transfer_and_irreversible_upgrade(policies: dict[str, Policy]) -> None:
     intake = policies["insurer-95511"].intake
     assert intake.withdrawal == "before_transfer"
     assert intake.reclassification.irreversible
@@ -660,7 +660,7 @@ def test_lc10_int36_insurer_withdrawal_before_transfer_and_irreversible_upgrade(
     )
 
 
-def test_sla80_to_sla85_property_ladder(policies: dict[str, Policy]) -> None:
+def test_sla_80_to_sla_85_property_ladder(policies: dict[str, Policy]) -> None:
     policy = policies["property-management"]
     assert (policy.stage("DISPATCH").clock, policy.stage("DISPATCH").length) == (ClockKind.MINUTES, 5)
     handling = policy.stage("HANDLING")
@@ -678,7 +678,7 @@ def test_sla80_to_sla85_property_ladder(policies: dict[str, Policy]) -> None:
     }
 
 
-def test_sla90_sla91_sla92_manufacturer_working_hours_and_major_split(policies: dict[str, Policy]) -> None:
+def test_sla_90_sla_91_sla_92_manufacturer_working_hours_and_major_split(policies: dict[str, Policy]) -> None:
     policy = policies["manufacturer-qe"]
     interim = policy.stage("INTERIM_MEASURE")
     assert (interim.clock, interim.length) == (ClockKind.WORKING_HOURS, 8)
@@ -692,7 +692,7 @@ def test_sla90_sla91_sla92_manufacturer_working_hours_and_major_split(policies: 
     assert conditions_match(interim.start[0].when, {}, fallback={"priority": "major"})
 
 
-def test_sla93_sla94_auto_dealer_30_minute_hand_offs(policies: dict[str, Policy]) -> None:
+def test_sla_93_sla_94_auto_dealer_30_minute_hand_offs(policies: dict[str, Policy]) -> None:
     policy = policies["auto-dealer-service"]
     params = policy.parameter_values()
     kinds = {"sales": "department", "customer": "customer-dept"}.get
@@ -706,7 +706,17 @@ def test_sla93_sla94_auto_dealer_30_minute_hand_offs(policies: dict[str, Policy]
     assert not conditions_match(stop, {"by": "sales"}, params=params, org_kind=kinds, owner_unit="customer")
 
 
-def test_conv12_warning_defaults_to_three_quarters_of_the_window(policies: dict[str, Policy]) -> None:
+def test_sla_62_sla_54_sla_96_timing_rules_that_are_not_clocks_are_parameters_or_calendars(
+    policies: dict[str, Policy],
+) -> None:
+    assert policies["insurer-95511"].parameter_values()["online_transfer_after_minutes"] == 15
+    assert policies["mobile-operator-si"].parameter_values()["si_change_notice_working_days"] == 15
+    hours = [(w.start, w.end) for w in policies["gov-service-centre"].calendar.business_hours]
+    assert hours == [(time(8, 30), time(12, 0)), (time(14, 30), time(17, 30))]
+    assert policies["bank-call-centre-csr"].stages == []  # SLA-70…73 time calls and staff, not complaints
+
+
+def test_conv_12_warning_defaults_to_three_quarters_of_the_window(policies: dict[str, Policy]) -> None:
     stages = [s for p in policies.values() for s in p.stages]
     assert sum(1 for s in stages if s.warning == 0.75) >= len(stages) - 1
     assert policies["property-management"].stage("DAILY_PROGRESS").warning is None
@@ -720,7 +730,7 @@ def _accepts(policy: Policy, submission: dict[str, Any]) -> list[str]:
     return [r.rule[-1] for r in policy.intake.acceptance if not r.matches(submission)]
 
 
-def test_int21_credit_union_acceptance_conditions(policies: dict[str, Policy]) -> None:
+def test_int_21_credit_union_acceptance_conditions(policies: dict[str, Policy]) -> None:
     policy = policies["credit-union-province"]
     good = {
         "kind": "complaint",
@@ -740,7 +750,7 @@ def test_int21_credit_union_acceptance_conditions(policies: dict[str, Policy]) -
     assert _accepts(policy, consultation) == []  # the conditions are for complaints
 
 
-def test_int22_rte08_credit_union_staff_violation_is_referred_not_handled(policies: dict[str, Policy]) -> None:
+def test_int_22_rte_08_credit_union_staff_violation_is_referred_not_handled(policies: dict[str, Policy]) -> None:
     policy = policies["credit-union-province"]
     (exclusion,) = policy.intake.scope_exclusions
     assert conditions_match(exclusion.when, {"category": "staff_violation"})
@@ -753,7 +763,7 @@ def test_int22_rte08_credit_union_staff_violation_is_referred_not_handled(polici
     assert not any(r.exclusive for r in futures)
 
 
-def test_int44_auto_dealer_major_complaint_definition(policies: dict[str, Policy]) -> None:
+def test_int_44_auto_dealer_major_complaint_definition(policies: dict[str, Policy]) -> None:
     policy = policies["auto-dealer-service"]
     params = policy.parameter_values()
     (major,) = policy.classification.major
@@ -768,13 +778,13 @@ def test_int44_auto_dealer_major_complaint_definition(policies: dict[str, Policy
     assert not major.matches({"disputed_amount": {"amount": "8000.00"}}, params={**params, "large_loss_amount": 10000})
 
 
-def test_int31_mobile_major_complaint_definition(policies: dict[str, Policy]) -> None:
+def test_int_31_mobile_major_complaint_definition(policies: dict[str, Policy]) -> None:
     (major,) = policies["mobile-operator-si"].classification.major
     assert major.matches({"flags": {"escalation_tendency": True}})
     assert not major.matches({"flags": {}})
 
 
-def test_rte04_credit_union_routing_ladder_by_authority_level(policies: dict[str, Policy]) -> None:
+def test_rte_04_credit_union_routing_ladder_by_authority_level(policies: dict[str, Policy]) -> None:
     ladder = policies["credit-union-province"].routing.assign
     first = [
         next(r for r in ladder if conditions_match(r.when, {"authority": a})) for a in ("province", "city", "outlet")
@@ -789,7 +799,7 @@ def test_every_regime_has_a_routing_ladder_naming_the_first_owner(policies: dict
         assert not policy.routing.assign[-1].when, f"{policy.id}: the last rule should catch everything"
 
 
-def test_rcn01_futures_san48_required_action_fields(policies: dict[str, Policy]) -> None:
+def test_rcn_01_san_48_required_action_fields(policies: dict[str, Policy]) -> None:
     assert policies["credit-union-province"].routing.action_requires["reply_customer"] == ["reconsideration_notice"]
     assert "responsible_handling" in policies["futures-company"].routing.action_requires["submit_result"]
 
@@ -836,7 +846,7 @@ def test_describe_has_contract_2s_regime_shape(policies: dict[str, Policy]) -> N
     assert liaoning["stages"][0] == {"id": "ASSOC_FORWARD", "clock": "working_days", "length": 2}
 
 
-def test_rpt04_rpt16_rpt18_report_due_dates(policies: dict[str, Policy]) -> None:
+def test_rpt_04_sla_65_rpt_16_sla_16_rpt_18_sla_86_report_due_dates(policies: dict[str, Policy]) -> None:
     def due(regime: str, kind: str) -> str | None:
         return next(r.due for r in policies[regime].reports if r.kind == kind)
 
