@@ -303,7 +303,7 @@ def test_stage_stops_on_domain_4s_events(policies: dict[str, Policy], regime: st
 
 def test_every_stage_has_a_clock_table_and_start_and_stop_entry() -> None:
     listed = {(r, s) for r, stages in DOMAIN_STAGES.items() for s in stages}
-    # DISPATCH_ACK has no length in the seed: its tenant parameter is tested below.
+    # DISPATCH_ACK and TRANSFER_RESULT have no length in the seed [GAP]: their tenant parameters are the length.
     assert set(DOMAIN_CLOCKS) == listed - {("tobacco-bureau", "DISPATCH_ACK"), ("cbrc-2012-banking", "TRANSFER_RESULT")}
     assert set(DOMAIN_STARTS) == listed
     assert set(DOMAIN_STOPS) == listed

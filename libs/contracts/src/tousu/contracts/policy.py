@@ -544,23 +544,26 @@ class Stage(_Model):
     )
     note: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _implied_length(cls, data: Any) -> Any:
+        # same_day counts day 0 only; daily_at falls due once a day.
+        implied = {ClockKind.SAME_DAY.value: 0, ClockKind.DAILY_AT.value: 1}
+        if isinstance(data, dict) and data.get("clock") in implied and data.get("length") is None:
+            return {**data, "length": implied[data["clock"]]}
+        return data
+
     @model_validator(mode="after")
     def _clock_shape(self) -> Self:
-        if self.clock is ClockKind.DAILY_AT:
-            if self.daily_at is None:
-                raise ValueError("clock daily_at needs daily_at (e.g. '17:00')")
-            if self.length is None:
-                object.__setattr__(self, "length", 1)
-        elif self.daily_at is not None:
-            raise ValueError("daily_at is only for clock daily_at")
-        if self.clock is ClockKind.SAME_DAY:
-            if self.length not in (None, 0):
-                raise ValueError("a same_day clock has length 0 (the day of the start)")
-            object.__setattr__(self, "length", 0)
-        elif self.length is None and self.length_param is None:
-            raise ValueError(f"clock {self.clock} needs length or length_param")
-        elif self.length == 0:
-            raise ValueError(f"clock {self.clock} needs a positive length")
+        if (self.clock is ClockKind.DAILY_AT) != (self.daily_at is not None):
+            raise ValueError("clock daily_at goes with daily_at (e.g. '17:00'), and daily_at only with it")
+        if self.clock is ClockKind.SAME_DAY and self.length != 0:
+            raise ValueError("a same_day clock has length 0 (the day of the start)")
+        if self.clock is not ClockKind.SAME_DAY:
+            if self.length is None and self.length_param is None:
+                raise ValueError(f"clock {self.clock} needs length or length_param")
+            if self.length == 0:
+                raise ValueError(f"clock {self.clock} needs a positive length")
         if self.stop_mode == "all" and len(self.stop) < 2:
             raise ValueError("stop_mode all needs at least two stop events")
         return self
