@@ -847,7 +847,7 @@ class Report(_Model):
         default_factory=list,
         description="organisation kinds that owe the report; empty: the root organisation of each tenant",
     )
-    on: Trigger | None = Field(
+    trigger: Trigger | None = Field(
         default=None, description="period event: the fact that obliges the report (regulator.report_required)"
     )
     urgency: str | None = Field(default=None, description="how the regulator wants an event report, e.g. prompt")
@@ -953,8 +953,8 @@ class Policy(_Model):
         for name in sorted(set(_param_refs(self)) - set(self.parameters)):
             errors.append(f"${{{name}}} is used but not declared under parameters")
         for report in self.reports:
-            if report.on is not None and report.on.event not in known_events:
-                errors.append(f"reports.{report.kind}: {report.on.event!r} is not an event type of ARCHITECTURE §1")
+            if report.trigger is not None and report.trigger.event not in known_events:
+                errors.append(f"reports.{report.kind}: {report.trigger.event!r} is not an event type of ARCHITECTURE §1")
         for cb in self.callbacks:
             if cb.stage is not None and cb.stage not in stage_ids:
                 errors.append(f"callbacks.{cb.id}: stage {cb.stage!r} is not a stage of this regime")
