@@ -83,6 +83,10 @@ class ComplaintAssigned(EventData):
     previous_handler: str | None = None
     owner_role: str | None = None
     """The accountable role where the regime names one (futures: vp_business, cro, gm; ORG-13)."""
+    accountable_unit: Id | None = None
+    """The unit holding `owner_role` in the registry (an organisation of that kind), when there is one."""
+    cc_units: list[Id] = Field(default_factory=list)
+    """Units the regime copies in parallel (e.g. the department manager, RTE-35)."""
     reference: str | None = None
 
 
@@ -257,6 +261,8 @@ class ComplaintResultSubmitted(EventData):
     rectification_measures: str | None = None
     responsible_handling: str | None = None
     refund: Refund | None = None
+    satisfaction: str | None = None
+    """The customer's satisfaction with the result, where the regime requires it (SAT-04)."""
     reference: str | None = None
 
 
