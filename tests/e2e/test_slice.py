@@ -1,7 +1,8 @@
-"""One complaint through all five services (foundation slice), and a breach escalated, with the controlled clock.
+"""One complaint through all five services (the foundation slice), and a breach escalated, with the controlled clock.
 
-AS-01 (Liaoning, received Friday 2026-04-03 15:20 before Qingming): ASSOC_FORWARD is due 2026-04-08T23:59:59
-and breaches at 2026-04-09T00:00:00 (SLA-01, CONV-02).
+AS-05 case B (credit union, a 市联社-level complaint received Tuesday 2026-09-29 10:00 before National Day): the
+CITY stage is due 2026-10-08T23:59:59 (WD1 09-30, WD2 10-08) and breaches at 2026-10-09T00:00:00 (SLA-11, CONV-02);
+routing escalates the breach to the owner's superior, the provincial union (ARCHITECTURE §6).
 """
 
 import uuid
@@ -17,45 +18,50 @@ from tousu.kit.testing.spy import EventSpy
 
 pytestmark = pytest.mark.e2e
 
+REGIME = "credit-union-province"
 ORGS = [
     {
-        "id": "ln-assoc",
-        "name": "辽宁省银行业协会",
-        "kind": "association",
+        "id": "cu-province",
+        "name": "省联社",
+        "kind": "province",
         "parent": None,
-        "tenant": "ln-assoc",
-        "regimes": ["liaoning-banking-association"],
+        "tenant": "cu-province",
+        "regimes": [REGIME],
+        "authority_level": "province",
     },
     {
-        "id": "bank-b",
-        "name": "会员银行B",
-        "kind": "member",
-        "parent": "ln-assoc",
-        "tenant": "bank-b",
-        "regimes": ["liaoning-banking-association"],
+        "id": "cu-city-a",
+        "name": "市联社A",
+        "kind": "city",
+        "parent": "cu-province",
+        "tenant": "cu-province",
+        "regimes": [REGIME],
+        "authority_level": "city",
     },
     {
-        "id": "bank-b-heping",
-        "name": "沈阳和平网点",
-        "kind": "outlet",
-        "parent": "bank-b",
-        "tenant": "bank-b",
-        "regimes": ["liaoning-banking-association"],
+        "id": "cu-county-a",
+        "name": "县联社A",
+        "kind": "county",
+        "parent": "cu-city-a",
+        "tenant": "cu-province",
+        "regimes": [REGIME],
+        "authority_level": "county",
     },
 ]
 
 COMPLAINT = {
-    "regime": "liaoning-banking-association",
-    "received_at": "2026-04-03T15:20:00+08:00",
-    "receiving_unit": "ln-assoc",
-    "receiver_staff": "assoc-staff-1",
+    "regime": REGIME,
+    "received_at": "2026-09-29T10:00:00+08:00",
+    "receiving_unit": "cu-city-a",
+    "receiver_staff": "emp-17",
     "channel": "phone",
     "kind": "complaint",
     "complainant": {"name": "张三", "phone": "13912345678", "standing": "direct"},
-    "respondent": {"unit": "bank-b-heping", "staff": ["teller-wang"]},
-    "category": "service_attitude",
-    "facts": "Teller Wang refused to exchange damaged notes.",
-    "demand": "Exchange the notes and apologise.",
+    "respondent": {"unit": "cu-city-a", "staff": ["emp-22"]},
+    "category": "fees",
+    "facts": "A fee was charged twice for one transfer.",
+    "demand": "Refund the second fee.",
+    "authority": "city",
 }
 
 
@@ -82,9 +88,9 @@ async def test_complaint_walks_through_all_five_services_and_a_breach_is_escalat
 ) -> None:
     async with EventSpy(amqp_url) as spy:
         await load_world(api)
-        await api["intake"].put("/admin/clock", json={"now": "2026-04-03T15:21:00+08:00"})
+        await api["intake"].put("/admin/clock", json={"now": "2026-09-29T10:01:00+08:00"})
         response = await api["intake"].post(
-            "/v1/complaints", json=COMPLAINT, headers={"Idempotency-Key": f"as01-{uuid.uuid4()}"}
+            "/v1/complaints", json=COMPLAINT, headers={"Idempotency-Key": f"as05-{uuid.uuid4()}"}
         )
         assert response.status_code == 201, response.text
         complaint_id = response.json()["id"]
@@ -99,23 +105,24 @@ async def test_complaint_walks_through_all_five_services_and_a_breach_is_escalat
         assert types[:2] == ["complaint.received", "complaint.assigned"]
 
         clocks = (await api["sla"].get(f"/v1/complaints/{complaint_id}/clocks")).json()
-        forward = next(c for c in clocks if c["stage"] == "ASSOC_FORWARD")
-        assert forward["due_at"] == "2026-04-08T23:59:59+08:00"
-        assert forward["state"] == "running"
-        assert forward["owner_unit"] == "ln-assoc"
+        city = next(c for c in clocks if c["stage"] == "CITY")
+        assert city["due_at"] == "2026-10-08T23:59:59+08:00"
+        assert city["state"] == "running"
+        assert city["owner_unit"] == "cu-city-a"
 
-        await api["sla"].put("/admin/clock", json={"now": "2026-04-09T00:00:05+08:00"})
+        await api["sla"].put("/admin/clock", json={"now": "2026-10-09T00:00:05+08:00"})
         breach = (await spy.wait_for("sla.breached", lambda e: e.complaint_id == complaint_id, timeout=15))[0]
-        assert breach.data["stage"] == "ASSOC_FORWARD"
-        assert breach.data["breached_at"] == "2026-04-09T00:00:00+08:00"
-        assert breach.routing_key == "sla.breached.bank-b"
+        assert breach.data["stage"] == "CITY"
+        assert breach.data["breached_at"] == "2026-10-09T00:00:00+08:00"
+        assert breach.routing_key == "sla.breached.cu-province"
         escalated = (await spy.wait_for("complaint.escalated", lambda e: e.complaint_id == complaint_id))[0]
         expected: dict[str, Any] = {
-            "stage": "ASSOC_FORWARD",
-            "owner_unit": "ln-assoc",
-            "due_at": "2026-04-08T23:59:59+08:00",
-            "breached_at": "2026-04-09T00:00:00+08:00",
+            "stage": "CITY",
+            "owner_unit": "cu-city-a",
+            "due_at": "2026-10-08T23:59:59+08:00",
+            "breached_at": "2026-10-09T00:00:00+08:00",
             "level": 1,
+            "target_unit": "cu-province",
         }
         assert {k: escalated.data[k] for k in expected} == expected
         assert escalated.data["reference"] == response.json()["reference"]
