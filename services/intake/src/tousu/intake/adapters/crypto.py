@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,9 +22,9 @@ class PersonalDataVault:
         self.current = next(iter(keys))
         self._hash_key = hash_key.encode()
 
-    def seal(self, values: dict[str, object], aad: str) -> tuple[bytes, str]:
+    def seal(self, values: Mapping[str, object], aad: str) -> tuple[bytes, str]:
         nonce = os.urandom(12)
-        sealed = self._keys[self.current].encrypt(nonce, orjson.dumps(values), aad.encode())
+        sealed = self._keys[self.current].encrypt(nonce, orjson.dumps(dict(values)), aad.encode())
         return nonce + sealed, self.current
 
     def open(self, blob: bytes, key_id: str, aad: str) -> dict[str, object]:
@@ -36,14 +37,3 @@ class PersonalDataVault:
         if basis is None:
             return None
         return hmac.new(self._hash_key, basis.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def mask(value: str | None) -> str | None:
-    """Display form: the first and the last character or two survive, the rest is starred."""
-    if not value:
-        return value
-    if len(value) <= 2:
-        return value[0] + "*"
-    keep = 1 if len(value) < 7 else 3
-    tail = 1 if len(value) < 7 else 4
-    return value[:keep] + "*" * (len(value) - keep - tail) + value[-tail:]
