@@ -800,7 +800,8 @@ def test_every_regime_has_a_routing_ladder_naming_the_first_owner(policies: dict
 
 
 def test_rcn_01_san_48_required_action_fields(policies: dict[str, Policy]) -> None:
-    assert policies["credit-union-province"].routing.action_requires["reply_customer"] == ["reconsideration_notice"]
+    requires = policies["credit-union-province"].routing.action_requires
+    assert requires["reply_customer"] == ["method", "reconsideration_notice"]
     assert "responsible_handling" in policies["futures-company"].routing.action_requires["submit_result"]
 
 
