@@ -1,7 +1,12 @@
-"""Reporting's own database: the event history (replayable) and the read models built from it."""
+"""Reporting's own database: the event history (replayable) and the read models built from it.
+
+`events` is the history; `complaints`, `sanctions` and `orgs` are read models that a replay of it rebuilds
+(`POST /admin/read-models/rebuild`). `report_instances` and `emitted` record what reporting itself announced and
+published, so a replay never publishes twice.
+"""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from tousu.kit.db import kit_tables
 
@@ -22,6 +27,7 @@ events = sa.Table(
     sa.Column("envelope", JSONB, nullable=False),
 )
 sa.Index("events_complaint_time", events.c.complaint_id, events.c.occurred_at)
+sa.Index("events_type_time", events.c.type, events.c.occurred_at)
 
 complaint_units = sa.Table(
     "complaint_units",
@@ -36,4 +42,62 @@ orgs = sa.Table(
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("parent", sa.Text, nullable=True),
     sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("tenant", sa.Text, nullable=True),
+    sa.Column("kind", sa.Text, nullable=True),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("regimes", JSONB, nullable=True),
+    # business time of its first `org.updated`: the report calendar owes the reports due after it
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=True),
+)
+
+complaints = sa.Table(
+    "complaints",
+    metadata,
+    sa.Column("complaint_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=True),
+    sa.Column("regime", sa.Text, nullable=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("units", ARRAY(sa.Text), nullable=False),
+    sa.Column("view", JSONB, nullable=False),  # domain.complaint.ComplaintView: the fold of all its events
+)
+sa.Index("complaints_received", complaints.c.received_at)
+sa.Index("complaints_status", complaints.c.status)
+
+sanctions = sa.Table(
+    "sanctions",
+    metadata,
+    sa.Column("sanction_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=True),
+    sa.Column("target_org", sa.Text, nullable=True),
+    sa.Column("imposed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("data", JSONB, nullable=False),
+)
+
+report_instances = sa.Table(
+    "report_instances",
+    metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("org", sa.Text, primary_key=True),
+    sa.Column("period", sa.Text, primary_key=True),
+    sa.Column("regime", sa.Text, nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("submitted_to", sa.Text, nullable=True),
+)
+sa.Index(
+    "report_instances_pending",
+    report_instances.c.due_at,
+    postgresql_where=sa.and_(report_instances.c.overdue_at.is_(None), report_instances.c.submitted_at.is_(None)),
+)
+
+emitted = sa.Table(
+    "emitted",
+    metadata,
+    # `regulator:<fact id>:<report kind>` or `archive:<complaint id>`: published once, whatever replays
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )

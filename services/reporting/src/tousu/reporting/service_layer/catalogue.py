@@ -1,0 +1,59 @@
+"""The reports every regime owes (policies/*.yaml `reports`), as reporting reads them."""
+
+from dataclasses import dataclass
+
+from tousu.contracts.policy import Policy, Report
+from tousu.kit.errors import FieldError, NotFoundError, PermanentError
+from tousu.reporting.domain.periods import CALENDAR_PERIODS
+
+
+@dataclass(frozen=True)
+class Owed:
+    regime: str
+    report: Report
+
+
+class Catalogue:
+    def __init__(self, policies: dict[str, Policy]) -> None:
+        self.policies = policies
+
+    def all(self) -> list[Owed]:
+        return [Owed(p.id, r) for p in self.policies.values() for r in p.reports]
+
+    def calendar(self) -> list[Owed]:
+        """Reports that fall due on the calendar (weekly … annual)."""
+        return [o for o in self.all() if o.report.period in CALENDAR_PERIODS]
+
+    def triggered_by(self, event_type: str) -> list[Owed]:
+        return [o for o in self.all() if o.report.trigger is not None and o.report.trigger.event == event_type]
+
+    def find(self, kind: str, regimes: list[str] | None = None) -> Owed:
+        """The report `kind`; where several regimes name it, the one among `regimes` (the organisation's)."""
+        matches = [o for o in self.all() if o.report.kind == kind]
+        if not matches:
+            raise NotFoundError(f"no report kind {kind}")
+        if regimes:
+            preferred = [o for o in matches if o.regime in regimes]
+            if preferred:
+                return preferred[0]
+        return matches[0]
+
+    def regime_of(self, kind: str, regime: str | None) -> Owed:
+        if regime is None:
+            return self.find(kind)
+        for o in self.all():
+            if o.report.kind == kind and o.regime == regime:
+                return o
+        raise PermanentError("unknown report", [FieldError("regime", f"{regime} has no report {kind}", "RPT-01")])
+
+    def callback_coverage(self, regime: str) -> dict[str, float]:
+        policy = self.policies.get(regime)
+        if policy is None:
+            return {}
+        return {c.id: c.coverage for c in policy.callbacks if c.coverage is not None}
+
+    def parameter(self, regime: str | None, name: str) -> object:
+        policy = self.policies.get(regime or "")
+        if policy is None or name not in policy.parameters:
+            return None
+        return policy.parameters[name].default

@@ -1,0 +1,173 @@
+"""Read models kept from the event history: complaints, sanctions, the organisation replica.
+
+Each row is a fold of every stored event it concerns, recomputed when one of them arrives: idempotent, indifferent to
+delivery order, and what a rebuild from the `events` table gives again.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from tousu.contracts.envelope import CloudEvent
+from tousu.kit.uow import UnitOfWork
+from tousu.reporting.adapters import tables as t
+from tousu.reporting.domain.complaint import UNIT_FIELDS, Fact, fold
+
+SANCTION_TYPES = ("sanction.imposed", "sanction.fulfilled", "sanction.lifted")
+
+
+def _fact(envelope: dict[str, Any], occurred_at: datetime) -> Fact:
+    return Fact(id=str(envelope["id"]), type=str(envelope["type"]), occurred_at=occurred_at, data=envelope["data"])
+
+
+def _complaint_row(complaint_id: str, facts: list[Fact], tenant: str | None) -> dict[str, Any]:
+    view = fold(complaint_id, facts, tenant)
+    return {
+        "complaint_id": complaint_id,
+        "tenant": tenant,
+        "regime": view.regime,
+        "status": view.status,
+        "received_at": datetime.fromisoformat(view.received_at) if view.received_at else None,
+        "units": view.units,
+        "view": view.to_json(),
+    }
+
+
+async def refold_complaint(uow: UnitOfWork, complaint_id: str) -> None:
+    # Replicas refolding one complaint at once would each miss the other's uncommitted event: take turns.
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"complaint:{complaint_id}"))))
+    rows = (
+        await uow.session.execute(
+            sa.select(t.events.c.envelope, t.events.c.occurred_at, t.events.c.tenant).where(
+                t.events.c.complaint_id == complaint_id
+            )
+        )
+    ).all()
+    tenant = _complaint_tenant(rows)
+    row = _complaint_row(complaint_id, [_fact(r.envelope, r.occurred_at) for r in rows], tenant)
+    stmt = insert(t.complaints).values(**row)
+    await uow.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[t.complaints.c.complaint_id], set_={k: stmt.excluded[k] for k in row if k != "complaint_id"}
+        )
+    )
+
+
+def _complaint_tenant(rows: Iterable[Any]) -> str | None:
+    """The tenant of the complaint's own events (intake's, routing's); reporting's archive carries the same."""
+    tenants = sorted({r.tenant for r in rows})
+    return tenants[0] if tenants else None
+
+
+def fold_sanction(sanction_id: str, facts: Iterable[Fact]) -> dict[str, Any]:
+    """active until fulfilled or lifted; the imposition's data whatever order the three came in."""
+    data: dict[str, Any] = {"sanction_id": sanction_id}
+    state, imposed_at = "active", None
+    for fact in sorted(facts, key=lambda f: f.order):
+        if fact.type == "sanction.imposed":
+            data = {**fact.data, "sanction_id": sanction_id}
+            imposed_at = fact.occurred_at
+        elif fact.type == "sanction.lifted":
+            state = "lifted"
+        elif fact.type == "sanction.fulfilled" and state != "lifted":
+            state = "fulfilled"
+    return {
+        "sanction_id": sanction_id,
+        "kind": data.get("kind"),
+        "target_org": data.get("target_org"),
+        "imposed_at": imposed_at,
+        "state": state,
+        "data": data,
+    }
+
+
+async def refold_sanction(uow: UnitOfWork, sanction_id: str) -> None:
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"sanction:{sanction_id}"))))
+    rows = (
+        await uow.session.execute(
+            sa.select(t.events.c.envelope, t.events.c.occurred_at).where(
+                t.events.c.type.in_(SANCTION_TYPES), t.events.c.envelope["data"]["sanction_id"].astext == sanction_id
+            )
+        )
+    ).all()
+    row = fold_sanction(sanction_id, [_fact(r.envelope, r.occurred_at) for r in rows])
+    stmt = insert(t.sanctions).values(**row)
+    await uow.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[t.sanctions.c.sanction_id], set_={k: stmt.excluded[k] for k in row if k != "sanction_id"}
+        )
+    )
+
+
+async def apply_org(uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> None:
+    """The newest version wins whatever the order; `first_seen` is the earliest business time heard of."""
+    org = data["org"]
+    values = {
+        "id": org["id"],
+        "parent": org.get("parent"),
+        "version": int(data.get("version", 0)),
+        "tenant": org.get("tenant"),
+        "kind": org.get("kind"),
+        "name": org.get("name"),
+        "regimes": list(org.get("regimes") or []),
+        "first_seen": occurred_at,
+    }
+    stmt = insert(t.orgs).values(**values)
+    newer = t.orgs.c.version <= stmt.excluded.version
+    fields = ("parent", "version", "tenant", "kind", "name", "regimes")
+    set_: dict[str, Any] = {f: sa.case((newer, stmt.excluded[f]), else_=t.orgs.c[f]) for f in fields}
+    set_["first_seen"] = sa.func.least(t.orgs.c.first_seen, stmt.excluded.first_seen)
+    await uow.session.execute(stmt.on_conflict_do_update(index_elements=[t.orgs.c.id], set_=set_))
+
+
+async def project(uow: UnitOfWork, event: CloudEvent) -> None:
+    if event.complaint_id:
+        await refold_complaint(uow, event.complaint_id)
+    if event.type in SANCTION_TYPES and event.data.get("sanction_id"):
+        await refold_sanction(uow, str(event.data["sanction_id"]))
+    if event.type == "org.updated":
+        await apply_org(uow, event.data, event.occurred_at)
+
+
+async def rebuild(uow: UnitOfWork) -> dict[str, int]:
+    """Drop every read model and fold it again from the history, in one transaction (readers see the old rows
+    until it commits; consumers wait for it)."""
+    s = uow.session
+    await s.execute(sa.text("LOCK TABLE complaints, sanctions, orgs, complaint_units IN EXCLUSIVE MODE"))
+    for table in (t.complaints, t.sanctions, t.orgs, t.complaint_units):
+        await s.execute(sa.delete(table))
+    by_complaint: dict[str, list[Fact]] = defaultdict(list)
+    tenants: dict[str, list[Any]] = defaultdict(list)
+    by_sanction: dict[str, list[Fact]] = defaultdict(list)
+    units: set[tuple[str, str]] = set()
+    result = await s.stream(
+        sa.select(t.events.c.envelope, t.events.c.occurred_at, t.events.c.tenant, t.events.c.complaint_id).order_by(
+            t.events.c.seq
+        )
+    )
+    orgs = 0
+    async for r in result:
+        fact = _fact(r.envelope, r.occurred_at)
+        if r.complaint_id:
+            by_complaint[r.complaint_id].append(fact)
+            tenants[r.complaint_id].append(r)
+            units.update((r.complaint_id, str(fact.data[f])) for f in UNIT_FIELDS if fact.data.get(f))
+        if fact.type in SANCTION_TYPES and fact.data.get("sanction_id"):
+            by_sanction[str(fact.data["sanction_id"])].append(fact)
+        if fact.type == "org.updated":
+            await apply_org(uow, dict(fact.data), r.occurred_at)
+            orgs += 1
+    rows = [_complaint_row(cid, facts, _complaint_tenant(tenants[cid])) for cid, facts in by_complaint.items()]
+    for start in range(0, len(rows), 500):
+        await s.execute(sa.insert(t.complaints), rows[start : start + 500])
+    unit_rows = [{"complaint_id": c, "unit": u} for c, u in sorted(units)]
+    for start in range(0, len(unit_rows), 1000):
+        await s.execute(sa.insert(t.complaint_units), unit_rows[start : start + 1000])
+    sanction_rows = [fold_sanction(sid, facts) for sid, facts in by_sanction.items()]
+    if sanction_rows:
+        await s.execute(sa.insert(t.sanctions), sanction_rows)
+    return {"complaints": len(rows), "sanctions": len(sanction_rows), "org_events": orgs}

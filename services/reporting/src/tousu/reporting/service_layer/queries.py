@@ -1,0 +1,270 @@
+"""Reads over the read models, always within what the caller may see (CONTRACT §3: a unit sees complaints that
+concern it or its descendants; `admin` sees everything)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from tousu.contracts.types import iso
+from tousu.kit.auth import OrgTree, Principal
+from tousu.kit.errors import FieldError, NotFoundError, PermanentError
+from tousu.kit.uow import UnitOfWork
+from tousu.reporting.adapters import tables as t
+from tousu.reporting.domain import reports, stats
+from tousu.reporting.domain.complaint import ComplaintView
+from tousu.reporting.domain.periods import Period, PeriodError, due_at, granularity, parse_period, previous
+from tousu.reporting.domain.reports import OrgInfo, ReportInput
+from tousu.reporting.service_layer.catalogue import Catalogue
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a read covers: None for everything (admin without `org`)."""
+
+    units: set[str] | None
+    org: str | None
+    orgs: dict[str, OrgInfo]
+    regimes: dict[str, list[str]]
+
+
+async def scope(uow: UnitOfWork, caller: Principal, org: str | None) -> Scope:
+    rows = (await uow.session.execute(sa.select(t.orgs))).all()
+    infos = {r.id: OrgInfo(r.id, r.name or r.id, r.kind or "", r.parent) for r in rows}
+    regimes = {r.id: list(r.regimes or []) for r in rows}
+    tree = OrgTree({r.id: r.parent for r in rows})
+    root = org if org is not None else (None if caller.is_admin else caller.org)
+    if root is None:
+        return Scope(None, None, infos, regimes)
+    if root not in infos:
+        raise NotFoundError(f"no organisation {root}")
+    if not caller.is_admin and not tree.is_within(root, caller.org):
+        raise NotFoundError(f"no organisation {root} visible to the caller")
+    units = {u for u in infos if tree.is_within(u, root)} | {root}
+    return Scope(units, root, infos, regimes)
+
+
+async def views(
+    uow: UnitOfWork, sc: Scope, start: datetime | None, end: datetime | None, *, regime: str | None = None
+) -> list[ComplaintView]:
+    c = t.complaints
+    query = sa.select(c.c.view).where(c.c.received_at.is_not(None)).order_by(c.c.received_at, c.c.complaint_id)
+    if start is not None:
+        query = query.where(c.c.received_at >= start)
+    if end is not None:
+        query = query.where(c.c.received_at < end)
+    if sc.units is not None:
+        query = query.where(c.c.units.overlap(sorted(sc.units)))
+    elif regime is not None:
+        query = query.where(c.c.regime == regime)
+    return [ComplaintView.from_json(v) for v in (await uow.session.execute(query)).scalars()]
+
+
+def parse_bound(name: str, value: str | None, *, end: bool) -> datetime | None:
+    """An ISO instant, or a date (`to` a date includes that whole day)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = datetime.fromisoformat(value + "T00:00:00+08:00")
+            return day + timedelta(days=1) if end else day
+        instant = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PermanentError("bad period", [FieldError(name, "an ISO-8601 date or instant", "CONTRACT §8")]) from exc
+    if instant.tzinfo is None:
+        raise PermanentError("bad period", [FieldError(name, "an instant needs its offset, e.g. +08:00", "CONV-01")])
+    return instant
+
+
+def period(name: str, value: str) -> Period:
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        raise PermanentError("bad period", [FieldError(name, str(exc), "RPT-04")]) from exc
+
+
+async def statistics(
+    uow: UnitOfWork, caller: Principal, *, org: str | None, start: datetime | None, end: datetime | None, by: str | None
+) -> dict[str, Any]:
+    if by is not None and by not in stats.GROUPINGS:
+        raise PermanentError(
+            "bad grouping", [FieldError("group_by", f"one of {', '.join(stats.GROUPINGS)}", "CONTRACT §8")]
+        )
+    sc = await scope(uow, caller, org)
+    items = await views(uow, sc, start, end)
+    out: dict[str, Any] = {
+        "org": sc.org,
+        "from": iso(start),
+        "to": iso(end),
+        "group_by": by,
+        **stats.figures(items),
+    }
+    if by is not None:
+        out["groups"] = stats.grouped(items, by)
+    return out
+
+
+async def _facts(uow: UnitOfWork, type_: str, p: Period) -> list[dict[str, Any]]:
+    e = t.events
+    rows = await uow.session.execute(
+        sa.select(e.c.envelope["data"])
+        .where(e.c.type == type_, e.c.occurred_at >= p.start, e.c.occurred_at < p.end)
+        .order_by(e.c.occurred_at, e.c.event_id)
+    )
+    return [dict(d) for d in rows.scalars()]
+
+
+def _in_scope(sc: Scope, org: Any, regime: str) -> bool:
+    if sc.units is not None:
+        return org in sc.units
+    return regime in sc.regimes.get(str(org), [])
+
+
+async def report(
+    uow: UnitOfWork, catalogue: Catalogue, caller: Principal, kind: str, period_name: str, org: str | None
+) -> dict[str, Any]:
+    sc = await scope(uow, caller, org)
+    owed = catalogue.find(kind, sc.regimes.get(sc.org or "", []))
+    spec = owed.report
+    p = period("period", period_name)
+    before = previous(granularity(p), p)
+    sanctions = (
+        await uow.session.execute(
+            sa.select(t.sanctions).where(t.sanctions.c.imposed_at >= p.start, t.sanctions.c.imposed_at < p.end)
+        )
+    ).all()
+    inp = ReportInput(
+        kind=spec.kind,
+        name=spec.name,
+        regime=owed.regime,
+        template=spec.template,
+        period=p,
+        org=sc.org,
+        due_at=due_at(spec.due, p) if spec.period != "event" else None,
+        recipients=list(spec.to),
+        rule=list(spec.rule),
+        contents=list(spec.contents),
+        views=await views(uow, sc, p.start, p.end, regime=owed.regime),
+        previous=await views(uow, sc, before.start, before.end, regime=owed.regime),
+        sanctions=[
+            {**s.data, "state": s.state, "occurred_at": s.imposed_at.isoformat() if s.imposed_at else None}
+            for s in sanctions
+            if _in_scope(sc, s.target_org, owed.regime)
+        ],
+        kpis=[k for k in await _facts(uow, "kpi.evaluated", p) if _in_scope(sc, k.get("org"), owed.regime)],
+        points=[k for k in await _facts(uow, "points.recorded", p) if _in_scope(sc, k.get("org"), owed.regime)],
+        orgs=sc.orgs,
+        callback_coverage=catalogue.callback_coverage(owed.regime),
+    )
+    return reports.build(inp)
+
+
+async def instances(uow: UnitOfWork, caller: Principal) -> list[dict[str, Any]]:
+    """The report calendar's instances the caller may see."""
+    sc = await scope(uow, caller, None)
+    ri = t.report_instances
+    query = sa.select(ri).order_by(ri.c.due_at.nulls_last(), ri.c.kind, ri.c.org, ri.c.period)
+    if sc.units is not None:
+        query = query.where(ri.c.org.in_(sorted(sc.units)))
+    rows = (await uow.session.execute(query)).all()
+    return [
+        {
+            "kind": r.kind,
+            "regime": r.regime,
+            "org": r.org,
+            "period": r.period,
+            "due_at": iso(r.due_at),
+            "announced_at": iso(r.announced_at),
+            "submitted_at": iso(r.submitted_at),
+            "submitted_to": r.submitted_to,
+            "overdue": r.overdue_at is not None,
+        }
+        for r in rows
+    ]
+
+
+DASHBOARD_DAYS = 30
+DASHBOARD_OPEN_LIMIT = 300
+
+
+async def dashboard(uow: UnitOfWork, caller: Principal, now: datetime) -> dict[str, Any]:
+    """The operator's view: open complaints by urgency with their clocks, breaches, escalations, sanctions and the
+    last 30 days by unit and category, all within the caller's part of the hierarchy."""
+    sc = await scope(uow, caller, None)
+    c = t.complaints
+    query = sa.select(c.c.view).where(c.c.status == "open")
+    if sc.units is not None:
+        query = query.where(c.c.units.overlap(sorted(sc.units)))
+    open_views = [ComplaintView.from_json(v) for v in (await uow.session.execute(query)).scalars()]
+    rows = []
+    for v in open_views:
+        clocks = [k for k in v.clocks if k.open or k.state == "breached"]
+        dues = [datetime.fromisoformat(k.due_at) for k in clocks if k.due_at and k.open]
+        nearest = min(dues) if dues else None
+        rows.append(
+            {
+                "complaint_id": v.complaint_id,
+                "reference": v.reference,
+                "regime": v.regime,
+                "category": v.category,
+                "owner_unit": v.owner_unit,
+                "received_at": v.received_at,
+                "breached": v.breached,
+                "escalations": len(v.escalations),
+                "next_due_at": iso(nearest),
+                "seconds_left": int((nearest - now).total_seconds()) if nearest else None,
+                "clocks": [
+                    {
+                        "stage": k.stage,
+                        "owner_unit": k.owner_unit,
+                        "due_at": k.due_at,
+                        "state": k.state,
+                        "seconds_left": int((datetime.fromisoformat(k.due_at) - now).total_seconds())
+                        if k.due_at
+                        else None,
+                    }
+                    for k in clocks
+                ],
+            }
+        )
+    rows.sort(key=lambda r: (not r["breached"], r["next_due_at"] or "9999", r["reference"] or ""))
+    recent = await views(uow, sc, now - timedelta(days=DASHBOARD_DAYS), None)
+    escalations = sorted(
+        ({**e, "reference": v.reference, "complaint_id": v.complaint_id} for v in recent for e in v.escalations),
+        key=lambda e: str(e["at"]),
+        reverse=True,
+    )[:20]
+    s = t.sanctions
+    sanction_query = sa.select(s).where(s.c.state == "active").order_by(s.c.imposed_at.desc()).limit(50)
+    if sc.units is not None:
+        sanction_query = sanction_query.where(s.c.target_org.in_(sorted(sc.units)))
+    sanctions = [
+        {
+            "sanction_id": r.sanction_id,
+            "kind": r.kind,
+            "target_org": r.target_org,
+            "rule": r.data.get("rule"),
+            "imposed_at": iso(r.imposed_at),
+        }
+        for r in (await uow.session.execute(sanction_query)).all()
+    ]
+    by_day: dict[str, int] = {}
+    for day in range(DASHBOARD_DAYS, -1, -1):
+        by_day[(now - timedelta(days=day)).astimezone(now.tzinfo).date().isoformat()] = 0
+    for v in recent:
+        key = (v.received_at or "")[:10]
+        if key in by_day:
+            by_day[key] += 1
+    return {
+        "now": iso(now),
+        "org": caller.org,
+        "open": rows[:DASHBOARD_OPEN_LIMIT],
+        "open_total": len(rows),
+        "breached_total": sum(1 for r in rows if r["breached"]),
+        "escalations": escalations,
+        "sanctions": sanctions,
+        "by_unit": stats.grouped(recent, "unit"),
+        "by_category": stats.grouped(recent, "category"),
+        "by_day": by_day,
+    }

@@ -1,0 +1,170 @@
+"""What reporting does with each event: keep it, fold it into the read models, and publish what it obliges.
+
+* A fact a regime's report names as its `trigger` (a large-scale detection, a public criticism) obliges a report
+  to the regulator: `regulator.report_required` with the due time the policy counts from the fact (RPT-07, SAN-02).
+* A complaint closed, closed at intake or withdrawn is filed: `complaint.archived` with its archive class, the
+  retention its regime sets (ARC-05, ARC-14) and the items of the file still missing (ARC-02, ARC-03).
+
+Both are published once per fact, whatever redeliveries or replays (`emitted`).
+"""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from tousu.contracts.envelope import CloudEvent
+from tousu.contracts.events.reporting import ComplaintArchived, RegulatorReportRequired
+from tousu.contracts.policy import conditions_match
+from tousu.kit.calendar import WorkingCalendar
+from tousu.kit.consumer import Delivery
+from tousu.kit.uow import UnitOfWork
+from tousu.reporting.adapters import tables as t
+from tousu.reporting.domain.complaint import CLOSING, ComplaintView
+from tousu.reporting.domain.periods import due_at
+from tousu.reporting.service_layer.catalogue import Catalogue, Owed
+from tousu.reporting.service_layer.history import store
+from tousu.reporting.service_layer.projections import project
+
+ORG_FIELDS = ("respondent_unit", "target_org", "org", "unit")
+"""Fields naming the organisation a fact is about, whose regimes may oblige a report."""
+
+
+async def first_time(uow: UnitOfWork, key: str, at: datetime) -> bool:
+    result = await uow.session.execute(
+        insert(t.emitted).values(key=key, at=at).on_conflict_do_nothing().returning(t.emitted.c.key)
+    )
+    return result.first() is not None
+
+
+class Reactions:
+    def __init__(self, catalogue: Catalogue, calendar: WorkingCalendar | None = None) -> None:
+        self.catalogue = catalogue
+        self.calendar = calendar or WorkingCalendar()
+
+    async def on_event(self, uow: UnitOfWork, delivery: Delivery) -> None:
+        event = delivery.event
+        assert event is not None
+        await store(uow, event)
+        await project(uow, event)
+        for owed in self.catalogue.triggered_by(event.type):
+            await self._regulator_report(uow, event, owed)
+        if event.type in CLOSING and event.complaint_id:
+            await self._archive(uow, event)
+
+    async def _regimes(self, uow: UnitOfWork, event: CloudEvent) -> set[str]:
+        """The fact's regime and those of the organisations it concerns and their ancestors (a bank that stacks
+        CBRC on its association's regime owes CBRC's reports too)."""
+        regimes = {str(event.data["regime"])} if event.data.get("regime") else set()
+        units = {str(event.data[f]) for f in ORG_FIELDS if event.data.get(f)} | {event.tenant}
+        rows: dict[str, str | None] = {
+            r.id: r.parent for r in await uow.session.execute(sa.select(t.orgs.c.id, t.orgs.c.parent))
+        }
+        chain: set[str] = set()
+        for unit in units:
+            current: str | None = unit
+            while current is not None and current not in chain:
+                chain.add(current)
+                current = rows.get(current)
+        found = await uow.session.execute(sa.select(t.orgs.c.regimes).where(t.orgs.c.id.in_(sorted(chain))))
+        for (listed,) in found:
+            regimes.update(listed or [])
+        return regimes
+
+    async def _regulator_report(self, uow: UnitOfWork, event: CloudEvent, owed: Owed) -> None:
+        report = owed.report
+        assert report.trigger is not None
+        if not conditions_match(report.trigger.when, event.data):
+            return
+        if owed.regime not in await self._regimes(uow, event):
+            return
+        if not await first_time(uow, f"regulator:{event.id}:{report.kind}", uow.now()):
+            return
+        at = event.occurred_at
+        due = due_at(report.due, None, event_at=at, calendar=self.calendar) or at
+        data = event.data
+        evidence = data.get("evidence") or {}
+        complaint_ids = list(data.get("complaint_ids") or evidence.get("complaint_ids") or [])
+        if event.complaint_id and event.complaint_id not in complaint_ids:
+            complaint_ids.append(event.complaint_id)
+        uow.emit(
+            "regulator.report_required",
+            RegulatorReportRequired(
+                occurred_at=at,
+                regime=owed.regime,
+                rule=report.rule[0],
+                reason=report.name,
+                due_at=due,
+                to=", ".join(report.to) or None,
+                source_event=str(event.id),
+                source_type=event.type,
+                org=event.tenant,
+                urgency=report.urgency,
+                recommendation=data.get("recommendation"),
+                complaint_ids=complaint_ids,
+            ),
+            tenant=event.tenant,
+            subject=event.subject,
+        )
+
+    async def _archive(self, uow: UnitOfWork, event: CloudEvent) -> None:
+        complaint_id = event.complaint_id
+        assert complaint_id is not None
+        if not await first_time(uow, f"archive:{complaint_id}", uow.now()):
+            return
+        raw = (
+            await uow.session.execute(sa.select(t.complaints.c.view).where(t.complaints.c.complaint_id == complaint_id))
+        ).scalar_one()
+        view = ComplaintView.from_json(raw)
+        regime = view.regime or str(event.data.get("regime") or "")
+        years = self.catalogue.parameter(regime, "retention_years")
+        at = event.occurred_at
+        uow.emit(
+            "complaint.archived",
+            ComplaintArchived(
+                occurred_at=at,
+                complaint_id=complaint_id,
+                regime=regime,
+                rule="ARC-08" if event.data.get("archive_class") else None,  # the class the closure gave
+                archive_class=archive_class(view, event.data),
+                archived_by=event.data.get("by") or view.owner_unit,
+                retention_class=f"{years}y" if isinstance(years, int) else None,
+                retain_until=_years_after(at, years) if isinstance(years, int) else None,
+                complete=not missing_items(view),
+                missing=missing_items(view),
+                reference=view.reference,
+            ),
+            tenant=event.tenant,
+        )
+
+
+def archive_class(view: ComplaintView, data: dict[str, Any]) -> str:
+    """The closure's class where routing names one (ARC-08: 客户投诉处理不满意), else how it ended."""
+    if data.get("archive_class"):
+        return str(data["archive_class"])
+    if view.archive_class:
+        return view.archive_class
+    if view.status == "withdrawn":
+        return "withdrawn"
+    return "closed_at_intake" if view.closed_at_intake else "normal"
+
+
+def missing_items(view: ComplaintView) -> list[str]:
+    """The register's items (ARC-02, ARC-03: content, process, result, satisfaction) the file lacks; a withdrawn
+    complaint's file needs only the complaint itself."""
+    missing = [] if view.received_at else ["complaint"]
+    if view.status == "withdrawn":
+        return missing
+    if not (view.result_at or view.closed_at_intake or view.replied_at):
+        missing.append("result")
+    if view.satisfied is None:
+        missing.append("satisfaction")
+    return missing
+
+
+def _years_after(at: datetime, years: int) -> datetime:
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:  # 29 February
+        return at.replace(year=at.year + years, day=28)
