@@ -26,6 +26,7 @@ clocks = sa.Table(
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("complaint_id", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=True),
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("cycle", sa.Integer, nullable=False),
     sa.Column("tenant", sa.Text, nullable=False),
@@ -46,10 +47,23 @@ clocks = sa.Table(
     sa.Column("breach_withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("extensions", JSONB, nullable=False, server_default="[]"),
     sa.Column("rule", sa.Text, nullable=True),
+    sa.Column(
+        "due_basis",
+        sa.Text,
+        nullable=False,
+        server_default="count",
+        doc="count (recounted when a calendar changes), override (a due the start event named), extension, period",
+    ),
+    sa.Column("cap_at", sa.DateTime(timezone=True), nullable=True, doc="the latest due an extension may reach"),
+    sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("pauses", JSONB, nullable=False, server_default="[]", doc="[{paused_at, resumed_at, reason}]"),
+    sa.Column("stops", JSONB, nullable=False, server_default="{}", doc="stop_mode all: trigger index -> instant"),
+    sa.Column("start_event", sa.Text, nullable=True),
     sa.UniqueConstraint("complaint_id", "stage", "cycle", name="clocks_stage_cycle"),
 )
 sa.Index("clocks_complaint", clocks.c.complaint_id)
-sa.Index("clocks_open_provisional", clocks.c.provisional, postgresql_where=clocks.c.state == "running")
+# The provisional-clock gauge counts open provisional clocks; a partial index keeps that cheap.
+sa.Index("clocks_open_provisional", clocks.c.provisional, postgresql_where=clocks.c.stopped_at.is_(None))
 
 timers = sa.Table(
     "timers",
@@ -73,6 +87,30 @@ calendar_years = sa.Table(
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+org_calendars = sa.Table(
+    "org_calendars",
+    metadata,
+    sa.Column("org_id", sa.Text, primary_key=True),
+    sa.Column("holidays", JSONB, nullable=False),
+    sa.Column("working_days", JSONB, nullable=False),
+    sa.Column("business_hours", JSONB, nullable=True, doc="['08:30-12:00', ...]; null: the regime's"),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+case_events = sa.Table(
+    "case_events",
+    metadata,
+    sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("complaint_id", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("pending", sa.Boolean, nullable=False, doc="arrived before complaint.received: replayed after it"),
+)
+"""Every event sla consumed about a complaint: out-of-order deliveries are applied when their turn comes."""
+sa.Index("case_events_complaint", case_events.c.complaint_id, case_events.c.occurred_at)
 
 orgs = sa.Table(
     "orgs",

@@ -1,10 +1,12 @@
-"""Stage clocks started and stopped by events, as each regime's policy says (DOMAIN §4, CONTRACT §6).
+"""Stage clocks started, stopped, extended and re-armed by events, as each regime's policy says (DOMAIN §4,
+CONTRACT §6). Business time comes from the events (`occurred_at`, or the field a trigger names), never from arrival.
 
-Business time comes from the events (`occurred_at`, or the field a trigger names), never from arrival.
+Delivery order is not guaranteed (ARCHITECTURE §3), so every event of a complaint is kept: one that arrives before
+`complaint.received` waits and is replayed after it, and a stop that arrives before its stage started is applied
+when the stage starts.
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,58 +14,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from tousu.contracts.envelope import CloudEvent
-from tousu.contracts.events.sla import (
-    SlaBreached,
-    SlaBreachWithdrawn,
-    SlaClockStarted,
-    SlaClockStopped,
-    SlaMet,
-)
 from tousu.contracts.policy import Policy, Stage, Trigger, conditions_match
-from tousu.contracts.types import ClockKind
-from tousu.kit.calendar import WorkingCalendar
+from tousu.contracts.types import iso
 from tousu.kit.consumer import Delivery
 from tousu.kit.uow import UnitOfWork
 from tousu.sla.adapters import tables as t
-from tousu.sla.domain.clocks import owner_of, stopped_in_time, warning_instant
-from tousu.sla.service_layer.calendars import load_calendar
+from tousu.sla.domain.clocks import APPROVALS, REQUIREMENT_ACTS, owner_of
+from tousu.sla.service_layer import clocks
+from tousu.sla.service_layer.world import ENDS_EVERYTHING, EXTENSION_ACTS, Fact, Policies, World, load_world
 
-ENDS_EVERYTHING = frozenset({"complaint.withdrawn", "complaint.closed_at_intake", "complaint.closed"})
-"""ARCHITECTURE §1: a complaint withdrawn or closed is closed everywhere; its open clocks stop."""
-UNIT_FIELDS = ("receiving_unit", "respondent_unit", "unit", "to_unit", "from_unit", "lodged_with")
-
-
-class OutOfOrder(Exception):
-    """An event about a complaint sla has not heard of yet: retried until `complaint.received` is in."""
+UNIT_FIELDS = ("receiving_unit", "respondent_unit", "unit", "to_unit", "from_unit", "lodged_with", "by")
+HOLDER_MOVES = {"complaint.assigned": "unit", "complaint.forwarded": "to_unit", "complaint.redispatched": "to_unit"}
 
 
-@dataclass
-class Policies:
-    """Regime → version → policy; a complaint keeps the version it was received under."""
-
-    history: dict[str, dict[str, Policy]]
-
-    def get(self, regime: str, version: str) -> Policy:
-        versions = self.history[regime]
-        return versions.get(version) or next(iter(versions.values()))
-
-    def event_types(self) -> set[str]:
-        types = {"complaint.received", "complaint.reclassified", "org.updated", *ENDS_EVERYTHING}
-        for versions in self.history.values():
-            for policy in versions.values():
-                for stage in policy.stages:
-                    types.update(trigger.event for trigger in stage.triggers())
-        return types
-
-
-def instant(data: dict[str, Any], field: str) -> datetime:
-    raw = data.get(field) or data["occurred_at"]
-    return raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-
-
-async def on_org_updated(uow: UnitOfWork, delivery: Delivery) -> None:
-    assert delivery.event is not None
-    data = delivery.event.data
+async def on_org_updated(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
     org, version = data["org"], int(data.get("version", 0))
     stmt = insert(t.orgs).values(id=org["id"], parent=org.get("parent"), kind=org.get("kind", ""), version=version)
     await uow.session.execute(
@@ -83,52 +48,35 @@ class Engine:
         event = delivery.event
         assert event is not None
         if event.type == "org.updated":
-            await on_org_updated(uow, delivery)
+            await on_org_updated(uow, event)
             return
-        complaint_id = event.complaint_id
-        if complaint_id is None:
+        if event.complaint_id is None:
             return
+        fact = Fact.of(event)
         if event.type == "complaint.received":
             await self._remember(uow, event)
-        row = (
+        known = (
             await uow.session.execute(
-                sa.select(t.complaints).where(t.complaints.c.complaint_id == complaint_id).with_for_update()
+                sa.select(t.complaints.c.complaint_id).where(t.complaints.c.complaint_id == fact.complaint_id)
             )
-        ).first()
-        if row is None:
-            raise OutOfOrder(f"{event.type} before complaint.received for {complaint_id}")
-        facts: dict[str, Any] = dict(row.facts)
-        if event.type == "complaint.reclassified":
-            facts.update({k: v for k, v in event.data.items() if k in ("kind", "priority", "category") and v})
-        holder = self._holder_after(event, row.holder)
-        units = sorted({*row.units, *(str(event.data[f]) for f in UNIT_FIELDS if event.data.get(f))})
+        ).first() is not None
         await uow.session.execute(
-            sa.update(t.complaints)
-            .where(t.complaints.c.complaint_id == complaint_id)
-            .values(facts=facts, holder=holder, units=units, closed=row.closed or event.type in ENDS_EVERYTHING)
+            insert(t.case_events)
+            .values(
+                event_id=fact.id,
+                complaint_id=fact.complaint_id,
+                type=fact.type,
+                occurred_at=fact.occurred_at,
+                data=fact.data,
+                pending=not known,
+            )
+            .on_conflict_do_nothing()
         )
-        policy = self.policies.get(row.regime, row.policy_version)
-        orgs = dict((await uow.session.execute(sa.select(t.orgs.c.id, t.orgs.c.parent))).tuples().all())
-        kinds = dict((await uow.session.execute(sa.select(t.orgs.c.id, t.orgs.c.kind))).tuples().all())
-        calendar = await load_calendar(uow)
-        await self._stop_matching(uow, event, row.tenant, policy, facts, orgs, kinds)
-        if event.type in ENDS_EVERYTHING:
-            await self._stop_all(uow, event, row.tenant, reason=event.type)
-            return
-        for stage in policy.stages_started_by(event.type):
-            for trigger in stage.start:
-                if trigger.event == event.type and self._matches(trigger, event, facts, policy, kinds):
-                    owner = owner_of(stage, event.data, facts, holder, orgs.get, kinds.get)
-                    await self._start(uow, event, row, policy, stage, trigger, owner, calendar, trigger.restarts)
-                    break
-
-    @staticmethod
-    def _holder_after(event: CloudEvent, holder: str | None) -> str | None:
-        if event.type in ("complaint.assigned",):
-            return str(event.data.get("unit") or holder)
-        if event.type in ("complaint.forwarded", "complaint.redispatched"):
-            return str(event.data.get("to_unit") or holder)
-        return holder
+        if not known:
+            return  # replayed when complaint.received arrives
+        await self.process(uow, fact)
+        if event.type == "complaint.received":
+            await self._replay_pending(uow, fact.complaint_id)
 
     async def _remember(self, uow: UnitOfWork, event: CloudEvent) -> None:
         data = event.data
@@ -146,203 +94,244 @@ class Engine:
             .on_conflict_do_nothing()
         )
 
-    @staticmethod
-    def _matches(
-        trigger: Trigger, event: CloudEvent, facts: dict[str, Any], policy: Policy, kinds: dict[str, str]
-    ) -> bool:
-        return conditions_match(
-            trigger.when, event.data, fallback=facts, params=policy.parameter_values(), org_kind=kinds.get
-        )
-
-    async def _start(
-        self,
-        uow: UnitOfWork,
-        event: CloudEvent,
-        complaint: Any,
-        policy: Policy,
-        stage: Stage,
-        trigger: Trigger,
-        owner: str | None,
-        calendar: WorkingCalendar,
-        restarts: bool,
-    ) -> None:
-        previous = (
+    async def _replay_pending(self, uow: UnitOfWork, complaint_id: str) -> None:
+        pending = (
             await uow.session.execute(
-                sa.select(sa.func.max(t.clocks.c.cycle)).where(
-                    t.clocks.c.complaint_id == complaint.complaint_id, t.clocks.c.stage == stage.id
-                )
+                sa.update(t.case_events)
+                .where(t.case_events.c.complaint_id == complaint_id, t.case_events.c.pending)
+                .values(pending=False)
+                .returning(*t.case_events.c)
             )
-        ).scalar()
-        if previous is not None and not restarts:
-            return  # a stage starts once unless the policy says a new round restarts it
-        started_at = instant(event.data, trigger.at)
-        length = policy.stage_length(stage)
-        deadline = calendar.deadline(
-            started_at, stage.clock, length, daily_at=stage.daily_at if stage.clock is ClockKind.DAILY_AT else None
-        )
-        warning_at = warning_instant(started_at, deadline.due_at, stage.warning)
-        clock_id = uuid.uuid4()
-        owner_unit = owner or complaint.holder or complaint.facts.get("receiving_unit")
-        await uow.session.execute(
-            t.clocks.insert().values(
-                id=clock_id,
-                complaint_id=complaint.complaint_id,
-                stage=stage.id,
-                cycle=(previous or 0) + 1,
-                tenant=complaint.tenant,
-                regime=complaint.regime,
-                policy_version=policy.version,
-                owner_unit=owner_unit,
-                clock=stage.clock.value,
-                length=length,
-                started_at=started_at,
-                due_at=deadline.due_at,
-                breach_at=deadline.breach_at,
-                warning_at=warning_at,
-                state="running",
-                provisional=deadline.provisional,
-                provisional_years=list(deadline.provisional_years),
-                rule=stage.rule[0] if stage.rule else None,
-            )
-        )
-        timers = [{"clock_id": clock_id, "kind": "breach", "fire_at": deadline.breach_at}]
-        if warning_at is not None:
-            timers.append({"clock_id": clock_id, "kind": "warning", "fire_at": warning_at})
-        await uow.session.execute(t.timers.insert(), timers)
-        uow.emit(
-            "sla.clock_started",
-            SlaClockStarted(
-                complaint_id=complaint.complaint_id,
-                regime=complaint.regime,
-                occurred_at=started_at,
-                rule=stage.rule[0] if stage.rule else None,
-                stage=stage.id,
-                owner_unit=owner_unit,
-                clock=stage.clock,
-                due_at=deadline.due_at,
-                started_at=started_at,
-                warning_at=warning_at,
-                provisional=deadline.provisional,
-                policy_version=policy.version,
-                cycle=(previous or 0) + 1,
-                start_event=event.type,
-            ),
-            tenant=complaint.tenant,
-        )
+        ).all()
+        for row in sorted(pending, key=lambda r: r.occurred_at):
+            await self.process(uow, Fact(row.event_id, row.type, complaint_id, dict(row.data), row.occurred_at))
 
-    async def _running(self, uow: UnitOfWork, complaint_id: str) -> list[Any]:
+    # -- one fact -----------------------------------------------------------------------------------------------
+
+    async def process(self, uow: UnitOfWork, fact: Fact) -> None:
+        row = (
+            await uow.session.execute(
+                sa.select(t.complaints).where(t.complaints.c.complaint_id == fact.complaint_id).with_for_update()
+            )
+        ).one()
+        facts: dict[str, Any] = dict(row.facts)
+        if fact.type == "complaint.reclassified":
+            facts.update({k: v for k, v in fact.data.items() if k in ("kind", "priority", "category") and v})
+        moved_to = fact.data.get(HOLDER_MOVES.get(fact.type, ""))
+        holder = str(moved_to) if moved_to else row.holder
+        units = sorted({*row.units, *(str(fact.data[f]) for f in UNIT_FIELDS if fact.data.get(f))})
+        complaint = (
+            await uow.session.execute(
+                sa.update(t.complaints)
+                .where(t.complaints.c.complaint_id == fact.complaint_id)
+                .values(facts=facts, holder=holder, units=units, closed=row.closed or fact.type in ENDS_EVERYTHING)
+                .returning(*t.complaints.c)
+            )
+        ).one()
+        policy = self.policies.get(complaint.regime, complaint.policy_version)
+        world = await load_world(uow, self.policies)
+        if holder != row.holder and holder is not None:
+            await self._follow_case(uow, policy, fact.complaint_id, holder)
+        await self._stops(uow, world, policy, complaint, fact)
+        granted = await self._grants(uow, world, policy, complaint, fact)
+        if fact.type in EXTENSION_ACTS:
+            await self._acts(uow, policy, fact, skip=granted)
+        if fact.type in ENDS_EVERYTHING:
+            for clock in await self._open(uow, fact.complaint_id):
+                await clocks.end(uow, clock, fact.occurred_at, fact.type.removeprefix("complaint."), fact.type)
+            return
+        await self._starts(uow, world, policy, complaint, fact)
+
+    async def _open(self, uow: UnitOfWork, complaint_id: str) -> list[Any]:
         return list(
             (
                 await uow.session.execute(
                     sa.select(t.clocks)
                     .where(t.clocks.c.complaint_id == complaint_id, t.clocks.c.stopped_at.is_(None))
+                    .order_by(t.clocks.c.started_at, t.clocks.c.stage)
                     .with_for_update()
                 )
             ).all()
         )
 
-    async def _stop_matching(
-        self,
-        uow: UnitOfWork,
-        event: CloudEvent,
-        tenant: str,
-        policy: Policy,
-        facts: dict[str, Any],
-        orgs: dict[str, str | None],
-        kinds: dict[str, str],
+    def _matches(
+        self, trigger: Trigger, fact: Fact, facts: dict[str, Any], policy: Policy, world: World, owner: str | None
+    ) -> bool:
+        return trigger.event == fact.type and conditions_match(
+            trigger.when,
+            fact.data,
+            fallback=facts,
+            params=policy.parameter_values(),
+            org_kind=world.kinds.get,
+            owner_unit=owner,
+        )
+
+    async def _follow_case(self, uow: UnitOfWork, policy: Policy, complaint_id: str, holder: str) -> None:
+        """`owner_follows_case`: a forward while the stage runs moves its owner (the next events name it)."""
+        for clock in await self._open(uow, complaint_id):
+            if policy.stage(clock.stage).owner_follows_case and clock.owner_unit != holder:
+                await clocks.update(uow, clock, owner_unit=holder)
+
+    # -- stops --------------------------------------------------------------------------------------------------
+
+    async def _stops(self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, fact: Fact) -> None:
+        for clock in await self._open(uow, fact.complaint_id):
+            await self._stop_clock(uow, world, policy, complaint, fact, clock)
+
+    async def _stop_clock(
+        self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, fact: Fact, clock: Any
     ) -> None:
-        assert event.complaint_id is not None
-        for clock in await self._running(uow, event.complaint_id):
+        """Apply `fact` to one clock if it is one of its stage's stops or checkpoints."""
+        stage = policy.stage(clock.stage)
+        if stage.recurring is not None:
+            for trigger in stage.recurring.checkpoint:
+                if self._matches(trigger, fact, complaint.facts, policy, world, clock.owner_unit):
+                    at = clocks.instant(fact.data, trigger.at)
+                    await self._checkpoint(uow, world, policy, stage, clock, at, fact.type)
+                    return
+        hits = [
+            (i, clocks.instant(fact.data, trigger.at))
+            for i, trigger in enumerate(stage.stop)
+            if self._matches(trigger, fact, complaint.facts, policy, world, clock.owner_unit)
+        ]
+        if not hits:
+            return
+        at = max(at for _, at in hits)
+        if stage.recurring is not None:
+            await self._end_duty(uow, stage, clock, at, fact.type)
+            return
+        if at < clock.started_at:
+            return  # it happened before this run of the stage began
+        if stage.stop_mode == "all":
+            seen = {**clock.stops, **{str(i): iso(at) for i, at in hits}}
+            if len(seen) < len(stage.stop):
+                await clocks.update(uow, clock, stops=seen)
+                return
+            at = max(datetime.fromisoformat(v) for v in seen.values())
+            clock = await clocks.update(uow, clock, stops=seen)
+        await clocks.stop(uow, clock, at, fact.type)
+
+    async def _checkpoint(
+        self, uow: UnitOfWork, world: World, policy: Policy, stage: Stage, clock: Any, at: datetime, event: str
+    ) -> None:
+        """A recurring duty's checkpoint (a daily progress report) meets the period whose window holds it."""
+        for run in reversed(await clocks.stage_clocks(uow, clock.complaint_id, stage.id)):
+            if not run.started_at <= at < run.breach_at:
+                continue
+            if run.stopped_at is None:
+                await clocks.stop(uow, run, at, event)
+                await clocks.next_period(uow, stage, run, world.calendar(run.owner_unit, policy))
+            elif run.state == "breached":
+                run = await clocks.withdraw_breach(uow, run, at, event)
+                await clocks.update(uow, run, state="met")
+            return
+
+    async def _end_duty(self, uow: UnitOfWork, stage: Stage, clock: Any, at: datetime, stop_event: str) -> None:
+        """A recurring duty ends at `at`: the period holding it is met; periods that opened after it are void."""
+        for run in reversed(await clocks.stage_clocks(uow, clock.complaint_id, stage.id)):
+            if run.started_at > at:
+                if run.breached:
+                    run = await clocks.withdraw_breach(uow, run, at, stop_event)
+                if run.stopped_at is None:
+                    await clocks.end(uow, run, run.started_at, "duty ended before this period", stop_event)
+                else:
+                    await clocks.update(uow, run, state="stopped")
+            elif run.stopped_at is None:
+                await clocks.stop(uow, run, at, stop_event)
+            elif run.state == "breached" and at < run.breach_at:
+                run = await clocks.withdraw_breach(uow, run, at, stop_event)
+                await clocks.update(uow, run, state="met")
+
+    # -- extensions ---------------------------------------------------------------------------------------------
+
+    async def _grants(
+        self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, fact: Fact
+    ) -> set[uuid.UUID]:
+        """Extension grants (SLA-05, SLA-14, SLA-21): `sla.extended`, or a refusal kept on the clock."""
+        candidates = []
+        for clock in await self._open(uow, fact.complaint_id):
             stage = policy.stage(clock.stage)
-            for trigger in stage.stop:
-                if trigger.event == event.type and conditions_match(
-                    trigger.when,
-                    event.data,
-                    fallback=facts,
-                    params=policy.parameter_values(),
-                    org_kind=kinds.get,
-                    owner_unit=clock.owner_unit,
+            for grant in stage.extension.granted_by:
+                if self._matches(grant, fact, complaint.facts, policy, world, clock.owner_unit) and self._targets(
+                    fact, clock
                 ):
-                    await self._stop(uow, clock, instant(event.data, trigger.at), event.type, tenant)
+                    candidates.append((clock, stage, grant))
                     break
+        if fact.type in APPROVALS and not fact.data.get("stage") and len(candidates) > 1:
+            # A decision that names no stage decides the request(s) made for it.
+            asked = [c for c in candidates if any(e.get("kind") == "act" for e in c[0].extensions)]
+            candidates = asked or candidates
+        for clock, stage, grant in candidates:
+            await clocks.extend(uow, stage, clock, grant, fact, uow.now())
+        return {clock.id for clock, _, _ in candidates}
 
-    async def _stop(self, uow: UnitOfWork, clock: Any, stopped_at: datetime, stop_event: str, tenant: str) -> None:
-        """In time: `sla.met` (withdrawing a breach already published). Late: the breach stands."""
-        in_time = stopped_in_time(stopped_at, clock.breach_at)
-        common = {
-            "complaint_id": clock.complaint_id,
-            "regime": clock.regime,
-            "rule": clock.rule,
-            "stage": clock.stage,
-            "owner_unit": clock.owner_unit,
-            "clock": ClockKind(clock.clock),
-            "due_at": clock.due_at,
-            "cycle": clock.cycle,
-        }
-        breached = clock.breached
-        if not in_time and not breached:
-            # The stop came after the breach instant before the timer fired (a clock jump): the breach is real.
-            uow.emit(
-                "sla.breached",
-                SlaBreached(occurred_at=clock.breach_at, breached_at=clock.breach_at, **common),
-                tenant=tenant,
-            )
-            breached = True
-        if in_time and clock.breached:
-            uow.emit(
-                "sla.breach_withdrawn",
-                SlaBreachWithdrawn(
-                    occurred_at=stopped_at, breached_at=clock.breach_at, stopped_at=stopped_at, **common
-                ),
-                tenant=tenant,
-            )
-        if in_time:
-            uow.emit(
-                "sla.met",
-                SlaMet(occurred_at=stopped_at, stopped_at=stopped_at, stop_event=stop_event, **common),
-                tenant=tenant,
-            )
-        await uow.session.execute(
-            sa.update(t.clocks)
-            .where(t.clocks.c.id == clock.id)
-            .values(
-                state="met" if in_time else "breached",
-                stopped_at=stopped_at,
-                breached=breached,
-                breach_withdrawn=in_time and clock.breached,
-            )
-        )
-        await uow.session.execute(
-            sa.delete(t.timers).where(t.timers.c.clock_id == clock.id, t.timers.c.fired_at.is_(None))
-        )
+    @staticmethod
+    def _targets(fact: Fact, clock: Any) -> bool:
+        """Which clocks an extension act or decision is about: the stage it names, else (for the owner's own
+        acts) the clocks the acting unit owns; a superior's decision may concern any."""
+        named = fact.data.get("stage")
+        if named:
+            return bool(named == clock.stage)
+        return fact.type in APPROVALS or fact.data.get("by") == clock.owner_unit
 
-    async def _stop_all(self, uow: UnitOfWork, event: CloudEvent, tenant: str, reason: str) -> None:
-        assert event.complaint_id is not None
-        at = event.occurred_at
-        for clock in await self._running(uow, event.complaint_id):
-            if clock.breached:
-                state = "breached"
-            else:
-                state = "stopped"
-                uow.emit(
-                    "sla.clock_stopped",
-                    SlaClockStopped(
-                        complaint_id=clock.complaint_id,
-                        regime=clock.regime,
-                        occurred_at=at,
-                        stage=clock.stage,
-                        owner_unit=clock.owner_unit,
-                        clock=ClockKind(clock.clock),
-                        due_at=clock.due_at,
-                        stopped_at=at,
-                        reason=reason,
-                        cycle=clock.cycle,
-                    ),
-                    tenant=tenant,
+    async def _acts(self, uow: UnitOfWork, policy: Policy, fact: Fact, skip: set[uuid.UUID]) -> None:
+        for clock in await self._open(uow, fact.complaint_id):
+            if clock.id in skip:
+                continue
+            rule = policy.stage(clock.stage).extension
+            needs = any(fact.type in REQUIREMENT_ACTS[r] for r in rule.requires)
+            if rule.allowed and needs and self._targets(fact, clock):
+                await clocks.record_act(uow, clock, fact, clocks.instant(fact.data, "occurred_at"))
+
+    # -- starts -------------------------------------------------------------------------------------------------
+
+    async def _starts(self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, fact: Fact) -> None:
+        for stage in policy.stages_started_by(fact.type):
+            for trigger in stage.start:
+                if not self._matches(trigger, fact, complaint.facts, policy, world, None):
+                    continue
+                owner = owner_of(
+                    stage, fact.data, complaint.facts, complaint.holder, world.parents.get, world.kinds.get
                 )
+                owner = owner or complaint.holder or complaint.facts.get("receiving_unit")
+                clock = await clocks.start(uow, world, complaint, policy, stage, trigger, fact, owner)
+                if clock is not None:
+                    await self._catch_up(uow, world, policy, complaint, fact, clock)
+                break
+
+    async def _catch_up(
+        self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, start: Fact, clock: Any
+    ) -> None:
+        """Stops and grants of this run that were delivered before its start (out of order)."""
+        stage = policy.stage(clock.stage)
+        wanted = {tr.event for tr in stage.stop} | {g.event for g in stage.extension.granted_by}
+        if stage.recurring is not None:
+            wanted |= {c.event for c in stage.recurring.checkpoint}
+        earlier = (
             await uow.session.execute(
-                sa.update(t.clocks).where(t.clocks.c.id == clock.id).values(state=state, stopped_at=at)
+                sa.select(t.case_events)
+                .where(
+                    t.case_events.c.complaint_id == start.complaint_id,
+                    t.case_events.c.event_id != start.id,
+                    t.case_events.c.occurred_at >= clock.started_at,
+                    t.case_events.c.type.in_(wanted),
+                    sa.not_(t.case_events.c.pending),
+                )
+                .order_by(t.case_events.c.occurred_at)
             )
-            await uow.session.execute(
-                sa.delete(t.timers).where(t.timers.c.clock_id == clock.id, t.timers.c.fired_at.is_(None))
-            )
+        ).all()
+        for row in earlier:
+            fact = Fact(row.event_id, row.type, start.complaint_id, dict(row.data), row.occurred_at)
+            current = (
+                await uow.session.execute(sa.select(t.clocks).where(t.clocks.c.id == clock.id).with_for_update())
+            ).one()
+            if current.stopped_at is not None:
+                return
+            await self._stop_clock(uow, world, policy, complaint, fact, current)
+            for grant in stage.extension.granted_by:
+                refreshed = (await uow.session.execute(sa.select(t.clocks).where(t.clocks.c.id == clock.id))).one()
+                if refreshed.stopped_at is None and self._matches(
+                    grant, fact, complaint.facts, policy, world, refreshed.owner_unit
+                ):
+                    await clocks.extend(uow, stage, refreshed, grant, fact, uow.now())
+                    break
