@@ -16,7 +16,7 @@ from tousu.contracts.events.intake import (
 )
 from tousu.contracts.policy import Policy
 from tousu.contracts.types import Id, iso
-from tousu.contracts.vocab import ComplaintKind, Priority
+from tousu.contracts.vocab import ComplaintKind, Priority, Scope
 from tousu.intake.adapters import tables as t
 from tousu.intake.domain.assessment import CONTRACT, RECEIVED, assess
 from tousu.intake.domain.lifecycle import reclassification_refusal, window_closes_at, withdrawal_refusal
@@ -129,6 +129,10 @@ async def view(
         ),
         "transferred_at": iso(row.transferred_at),
         "replied_at": iso(row.replied_at),
+        "breached_at": iso(row.breached_at),
+        "breached_stage": row.breached_stage,
+        "unit_unreachable_attempts": row.unit_unreachable,
+        "callback_dissatisfied": row.callback_dissatisfied,
         "withdrawn_at": iso(row.withdrawn_at),
         "closed_at": iso(row.closed_at),
         "reconsideration": row.reconsideration,
@@ -334,7 +338,7 @@ async def reclassify(
         return _refused(f"the reclassified complaint cannot be accepted under {policy.id}", None, 422, verdict.errors)
     kept = dict(row.classification)
     classification = verdict.classification.model_copy(
-        update={"large_scale": bool(kept.get("large_scale")), "scope": kept.get("scope", "in_scope")}
+        update={"large_scale": bool(kept.get("large_scale")), "scope": Scope(kept.get("scope", Scope.IN_SCOPE))}
     )
     stored = {k: v for k, v in record.items() if k != "complainant"} | {
         "complainant": row.record.get("complainant", {})

@@ -36,7 +36,7 @@ def _with_units(*units: str | None) -> Any:
     result: Any = c.units
     for unit in units:
         if unit:
-            result = sa.case((c.units.any(unit), result), else_=sa.func.array_append(result, unit))
+            result = sa.case((sa.literal(unit) == sa.any_(c.units), result), else_=sa.func.array_append(result, unit))
     return result
 
 

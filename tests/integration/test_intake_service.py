@@ -1,0 +1,505 @@
+"""Intake alone against the real broker and database, driven through its HTTP API and `tousu.ingress`, with
+routing's and sla's facts (`org.updated`, `complaint.forwarded`, `complaint.replied`, ...) published on the bus as
+those services publish them. Each test uses its own organisations and tenant."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aio_pika
+import httpx
+import orjson
+import pytest
+
+from tousu.contracts.envelope import CloudEvent
+from tousu.contracts.events.routing import Organisation, OrgUpdated
+from tousu.contracts.topology import EVENTS_EXCHANGE, INGRESS_EXCHANGE, SUBMIT_KEY, ingress_queue, parking_queue
+from tousu.intake.entrypoints.app import create_app
+from tousu.kit.auth import issue_token
+from tousu.kit.broker import declare_exchanges
+from tousu.kit.db import drop_database, ensure_database
+from tousu.kit.migrate import upgrade
+from tousu.kit.platform import service_database_url
+from tousu.kit.settings import DEV_TOKEN_SECRET, ServiceSettings
+from tousu.kit.testing.plugin import eventually
+from tousu.kit.testing.servers import isolated_vhost, rabbitmq_server
+from tousu.kit.testing.spy import EventSpy
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Intake:
+    """The intake service in-process, its HTTP client, and a publisher standing in for routing and sla."""
+
+    http: httpx.AsyncClient
+    amqp_url: str
+    channel: aio_pika.abc.AbstractChannel
+
+    def as_(self, org: str, *roles: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(DEV_TOKEN_SECRET, org, roles or ['submitter'])}"}
+
+    async def publish(self, type_: str, tenant: str, data: dict[str, Any], source: str = "routing") -> None:
+        event = CloudEvent(source=f"tousu/{source}", type=type_, time=data["occurred_at"], tenant=tenant, data=data)
+        exchange = await self.channel.get_exchange(EVENTS_EXCHANGE)
+        await exchange.publish(
+            aio_pika.Message(event.model_dump_json().encode(), message_id=str(event.id)), event.routing_key
+        )
+
+    async def world(self, tag: str, regime: str, ingress_user: str | None = None) -> dict[str, str]:
+        """A tenant of three levels (root, county, outlet) under `regime`, replicated into intake."""
+        units = {"root": f"{tag}-root", "county": f"{tag}-county", "outlet": f"{tag}-outlet"}
+        parents = {"root": None, "county": units["root"], "outlet": units["county"]}
+        kinds = {"root": "member", "county": "branch", "outlet": "outlet"}
+        for level, unit in units.items():
+            org = Organisation(
+                id=unit,
+                name=unit,
+                kind=kinds[level],
+                parent=parents[level],
+                tenant=units["root"],
+                regimes=[regime],
+                ingress_users=[{"user": ingress_user, "roles": ["submitter"]}]
+                if ingress_user and level == "root"
+                else [],  # type: ignore[list-item]
+            )
+            data = OrgUpdated(org_id=unit, org=org, version=1, occurred_at=datetime.now().astimezone())
+            await self.publish("org.updated", units["root"], data.model_dump(mode="json"))
+        probe = {**complaint(regime, units["outlet"]), "regime": "no-such-regime"}
+
+        async def replicated() -> bool:
+            r = await self.http.post("/v1/complaints", json=probe, headers=self.key(units["root"]))
+            return r.status_code == 422 and "unknown organisation" not in r.text
+
+        await eventually(replicated, timeout=10)
+        return units
+
+    def key(self, org: str, key: str | None = None, *roles: str) -> dict[str, str]:
+        return {**self.as_(org, *roles), "Idempotency-Key": key or str(uuid.uuid4())}
+
+
+def complaint(regime: str, unit: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "regime": regime,
+        "received_at": "2026-03-02T10:00:00+08:00",
+        "receiving_unit": unit,
+        "receiver_staff": "emp-1",
+        "channel": "phone",
+        "kind": "complaint",
+        "complainant": {"name": "赵六", "phone": "13700000001", "standing": "direct"},
+        "respondent": {"unit": unit, "staff": ["emp-22"]},
+        "category": "service_attitude",
+        "facts": "The teller was rude at the counter.",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture(scope="module")
+async def intake(postgres_url: str) -> AsyncIterator[Intake]:
+    database = service_database_url(postgres_url, "intake", prefix=f"tousu_it_{uuid.uuid4().hex[:8]}")
+    with rabbitmq_server() as base, isolated_vhost(base) as url:
+        await ensure_database(database)
+        await upgrade("intake", database)
+        settings = ServiceSettings.model_validate(
+            {"DATABASE_URL": database, "RABBITMQ_URL": url, "TOUSU_OUTBOX_POLL_S": 0.2}
+        )
+        app = create_app(settings)
+        setup = await aio_pika.connect_robust(url)
+        async with setup:
+            await declare_exchanges(await setup.channel())
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake", timeout=15)
+            )
+            connection = await stack.enter_async_context(await aio_pika.connect_robust(url))
+            channel = await connection.channel()
+            # Stands in for reporting, which binds every event: intake's mandatory publishes are always routable.
+            sink = await channel.declare_queue(exclusive=True, arguments={"x-max-length": 1000})
+            await sink.bind(EVENTS_EXCHANGE, "#")
+            yield Intake(http=http, amqp_url=url, channel=channel)
+        await drop_database(database)
+
+
+def tag() -> str:
+    return f"it{uuid.uuid4().hex[:6]}"
+
+
+# -- idempotency ------------------------------------------------------------------------------------------------------
+
+
+async def test_contract4_idempotency_same_key_same_answer_other_body_422_concurrent_one_complaint(
+    intake: Intake,
+) -> None:
+    units = await intake.world(tag(), "credit-union-province")
+    body = complaint("credit-union-province", units["outlet"])
+    headers = intake.key(units["root"], "key-1")
+    first = await intake.http.post("/v1/complaints", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = await intake.http.post("/v1/complaints", json=dict(reversed(list(body.items()))), headers=headers)
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    other = await intake.http.post("/v1/complaints", json={**body, "facts": "Another matter."}, headers=headers)
+    assert other.status_code == 422
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    # the same key from another organisation is another submission
+    county = await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["county"], "key-1"))
+    assert county.status_code == 201
+    assert county.json()["id"] != first.json()["id"]
+
+    async with EventSpy(intake.amqp_url, f"complaint.received.{units['root']}") as spy:
+        burst = intake.key(units["root"], "key-burst")
+        answers = await asyncio.gather(
+            *(intake.http.post("/v1/complaints", json=body, headers=burst) for _ in range(12))
+        )
+        assert sorted(a.status_code for a in answers) == [200] * 11 + [201]
+        assert len({a.json()["id"] for a in answers}) == 1
+        await spy.wait_for("complaint.received", lambda e: e.complaint_id == answers[0].json()["id"])
+        await asyncio.sleep(0.5)  # a second complaint.received, if any, would be relayed by now
+        assert len(spy.of("complaint.received", lambda e: e.data["reference"] == answers[0].json()["reference"])) == 1
+
+
+# -- withdrawal (LC-10) -----------------------------------------------------------------------------------------------
+
+
+async def test_lc10_withdrawal_before_transfer_then_refused_after_the_transfer(intake: Intake) -> None:
+    units = await intake.world(tag(), "insurer-95511")
+    body = complaint("insurer-95511", units["root"], category="claims", received_at="2026-05-06T09:00:00+08:00")
+    headers = intake.key(units["root"])
+    async with EventSpy(intake.amqp_url, f"*.*.{units['root']}") as spy:
+        early = (await intake.http.post("/v1/complaints", json=body, headers=headers)).json()
+        response = await intake.http.post(
+            f"/v1/complaints/{early['id']}/withdrawal",
+            json={"requested_at": "2026-05-06T09:30:00+08:00", "reason": "customer satisfied"},
+            headers=intake.as_(units["root"]),
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "withdrawn"
+        withdrawn = (await spy.wait_for("complaint.withdrawn", lambda e: e.complaint_id == early["id"]))[0]
+        assert withdrawn.data["rule"] == "LC-10"
+        again = await intake.http.post(
+            f"/v1/complaints/{early['id']}/withdrawal",
+            json={"requested_at": "2026-05-06T09:40:00+08:00"},
+            headers=intake.as_(units["root"]),
+        )
+        assert again.status_code == 409
+
+        late = (await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))).json()
+        outlet = intake.as_(units["outlet"], "handler")
+        assert (await intake.http.get(f"/v1/complaints/{late['id']}", headers=outlet)).status_code == 404
+        await intake.publish(
+            "complaint.forwarded",
+            units["root"],
+            {
+                "complaint_id": late["id"],
+                "regime": "insurer-95511",
+                "occurred_at": "2026-05-06T10:00:00+08:00",
+                "from_unit": units["root"],
+                "to_unit": units["outlet"],
+                "transfer": True,
+                "by": units["root"],
+            },
+        )
+
+        async def held_by_the_outlet() -> bool:
+            # the outlet that now holds the case sees the complaint: the transfer has reached intake
+            url = f"/v1/complaints/{late['id']}"
+            return (await intake.http.get(url, headers=outlet)).status_code == 200
+
+        await eventually(held_by_the_outlet, timeout=10)
+        response = await intake.http.post(
+            f"/v1/complaints/{late['id']}/withdrawal",
+            json={"requested_at": "2026-05-06T11:00:00+08:00", "reason": "changed my mind"},
+            headers=intake.as_(units["root"]),
+        )
+        assert response.status_code == 409
+        assert response.json()["rule"] == "LC-10"
+        event = (await spy.wait_for("complaint.withdrawal_refused", lambda e: e.complaint_id == late["id"]))[0]
+        assert event.data["refusal_reason"] == "transferred"
+        assert event.data["transferred_at"] == "2026-05-06T10:00:00+08:00"
+
+
+# -- reconsideration (RCN-02, AS-06) ----------------------------------------------------------------------------------
+
+
+async def test_rcn02_as06_reconsideration_inside_the_window_and_rejected_late(intake: Intake) -> None:
+    units = await intake.world(tag(), "credit-union-province")
+    body = complaint("credit-union-province", units["outlet"], received_at="2026-05-25T10:00:00+08:00")
+    ids = [
+        (await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))).json()["id"]
+        for _ in "ab"
+    ]
+    headers = intake.as_(units["root"])
+    early = await intake.http.post(
+        f"/v1/complaints/{ids[0]}/reconsideration",
+        json={"requested_at": "2026-06-01T10:00:00+08:00", "lodged_with": units["root"]},
+        headers=headers,
+    )
+    assert early.status_code == 409  # nothing notified yet
+    async with EventSpy(intake.amqp_url, f"reconsideration.*.{units['root']}") as spy:
+        for complaint_id in ids:
+            await intake.publish(
+                "complaint.replied",
+                units["root"],
+                {
+                    "complaint_id": complaint_id,
+                    "regime": "credit-union-province",
+                    "occurred_at": "2026-06-02T16:00:00+08:00",
+                    "by": units["county"],
+                    "method": "phone",
+                    "reconsideration_notice": True,
+                },
+            )
+
+        async def filed() -> httpx.Response | None:
+            r = await intake.http.post(
+                f"/v1/complaints/{ids[0]}/reconsideration",
+                json={"requested_at": "2026-06-16T10:00:00+08:00", "lodged_with": units["root"]},
+                headers=headers,
+            )
+            return r if r.status_code != 409 else None
+
+        response = await eventually(filed, timeout=10)
+        assert response.status_code == 201, response.text
+        assert response.json()["window_closes_at"] == "2026-06-17T23:59:59+08:00"
+        requested = (await spy.wait_for("reconsideration.requested"))[0]
+        assert requested.data["lodged_with"] == units["root"]
+        assert requested.data["deciding_unit"] == units["county"]
+        assert requested.data["notified_at"] == "2026-06-02T16:00:00+08:00"
+
+        wrong = await intake.http.post(
+            f"/v1/complaints/{ids[1]}/reconsideration",
+            json={"requested_at": "2026-06-16T10:00:00+08:00", "lodged_with": units["outlet"]},
+            headers=headers,
+        )
+        assert wrong.status_code == 422
+        assert wrong.json()["errors"][0]["field"] == "lodged_with"
+        late = await intake.http.post(
+            f"/v1/complaints/{ids[1]}/reconsideration",
+            json={"requested_at": "2026-06-18T09:00:00+08:00", "lodged_with": units["root"]},
+            headers=headers,
+        )
+        assert late.status_code == 422
+        assert late.json()["errors"][0]["rule"] == "RCN-01"
+        rejected = (await spy.wait_for("reconsideration.rejected_late"))[0]
+        assert rejected.complaint_id == ids[1]
+        assert rejected.data["window_closed_at"] == "2026-06-17T23:59:59+08:00"
+
+
+# -- repeat complaints (INT-30, SAN-36; AS-09, AS-14) -----------------------------------------------------------------
+
+
+async def test_int30_san36_as09_repeat_after_unreachable_staff_and_as14_after_a_missed_deadline(intake: Intake) -> None:
+    units = await intake.world(tag(), "credit-union-province")
+    body = complaint("credit-union-province", units["outlet"], channel="hotline")
+    first = (await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))).json()
+    for day in ("03", "04"):
+        await intake.publish(
+            "complaint.customer_contact_attempted",
+            units["root"],
+            {
+                "complaint_id": first["id"],
+                "regime": "credit-union-province",
+                "occurred_at": f"2026-03-{day}T10:00:00+08:00",
+                "by": units["county"],
+                "reached": False,
+            },
+        )
+    await _until(intake, first["id"], units["root"], "unit_unreachable_attempts", 2)
+    async with EventSpy(intake.amqp_url, f"complaint.repeat_detected.{units['root']}") as spy:
+        again = await intake.http.post(
+            "/v1/complaints",
+            json={**body, "received_at": "2026-03-04T15:00:00+08:00"},
+            headers=intake.key(units["root"]),
+        )
+        assert again.status_code == 201, again.text
+        assert again.json()["repeat"] == {"parent_complaint_id": first["id"], "cause": "unreachable", "count": 2}
+        event = (await spy.wait_for("complaint.repeat_detected"))[0]
+        assert event.data["cause"] == "unreachable"
+        assert event.data["respondent_unit"] == units["outlet"]
+        assert event.data["parent_reference"] == first["reference"]
+
+    mobile = await intake.world(tag(), "mobile-operator-si")
+    t2 = complaint(
+        "mobile-operator-si", mobile["outlet"], priority="difficult", received_at="2026-05-08T14:00:00+08:00"
+    )
+    t2["complainant"] = {"name": "客户", "phone": "13600000002"}
+    parent = (await intake.http.post("/v1/complaints", json=t2, headers=intake.key(mobile["root"]))).json()
+    await intake.publish(
+        "sla.breached",
+        mobile["root"],
+        {
+            "complaint_id": parent["id"],
+            "regime": "mobile-operator-si",
+            "occurred_at": "2026-05-11T14:00:00+08:00",
+            "stage": "SI_DISPATCH_DIFFICULT",
+            "owner_unit": mobile["outlet"],
+            "clock": "hours",
+            "due_at": "2026-05-11T14:00:00+08:00",
+            "breached_at": "2026-05-11T14:00:00+08:00",
+        },
+        source="sla",
+    )
+    await _until(intake, parent["id"], mobile["root"], "breached_stage", "SI_DISPATCH_DIFFICULT")
+    repeat = await intake.http.post(
+        "/v1/complaints",
+        json={**t2, "received_at": "2026-05-12T09:00:00+08:00", "priority": None},
+        headers=intake.key(mobile["root"]),
+    )
+    assert repeat.status_code == 201, repeat.text
+    assert repeat.json()["repeat"]["cause"] == "no_timely_reply"
+    shown = (await intake.http.get(f"/v1/complaints/{repeat.json()['id']}", headers=intake.as_(mobile["root"]))).json()
+    assert shown["repeat"] == {"parent_complaint_id": parent["id"], "cause": "no_timely_reply"}
+    # another complainant, or another subject, is no repeat
+    other = {**t2, "complainant": {"phone": "13600000003"}, "received_at": "2026-05-12T10:00:00+08:00"}
+    fresh = (await intake.http.post("/v1/complaints", json=other, headers=intake.key(mobile["root"]))).json()
+    assert "repeat" not in fresh
+
+
+async def _until(intake: Intake, complaint_id: str, org: str, field: str, value: Any) -> None:
+    """Wait until intake's record shows a fact learnt from another service's event."""
+
+    async def shown() -> bool:
+        r = await intake.http.get(f"/v1/complaints/{complaint_id}", headers=intake.as_(org, "handler"))
+        return bool(r.json()[field] == value)
+
+    await eventually(shown, timeout=10)
+
+
+# -- reclassification (INT-36, AS-22) ---------------------------------------------------------------------------------
+
+
+async def test_int36_as22_defused_case_may_become_a_complaint_never_the_reverse(intake: Intake) -> None:
+    units = await intake.world(tag(), "insurer-95511")
+    body = complaint("insurer-95511", units["root"], kind="defused", category="claims", channel="hotline")
+    created = (await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))).json()
+    assert created["kind"] == "defused"
+    url = f"/v1/complaints/{created['id']}/reclassification"
+    headers = intake.as_(units["root"], "handler")
+    async with EventSpy(intake.amqp_url, f"complaint.reclassified.{units['root']}") as spy:
+        up = await intake.http.post(
+            url,
+            json={"at": "2026-03-05T10:00:00+08:00", "reason": "still disputes after payment", "kind": "complaint"},
+            headers=headers,
+        )
+        assert up.status_code == 200, up.text
+        assert up.json()["kind"] == "complaint"
+        event = (await spy.wait_for("complaint.reclassified"))[0]
+        assert (event.data["previous_kind"], event.data["kind"]) == ("defused", "complaint")
+    back = await intake.http.post(
+        url, json={"at": "2026-03-05T11:00:00+08:00", "reason": "mistake", "kind": "consultation"}, headers=headers
+    )
+    assert back.status_code == 409
+    assert back.json()["rule"] == "INT-36"
+    major = await intake.http.post(
+        url,
+        json={"at": "2026-03-05T12:00:00+08:00", "reason": "copied to the executive", "priority": "major"},
+        headers=headers,
+    )
+    assert major.status_code == 200
+    assert major.json()["classification"]["major"] is True
+    down = await intake.http.post(
+        url, json={"at": "2026-03-05T13:00:00+08:00", "reason": "x", "priority": "ordinary"}, headers=headers
+    )
+    assert down.status_code == 409
+
+
+# -- personal data: masked, revealed to the auditor, audited (CONF-*) -------------------------------------------------
+
+
+async def test_conf04_masked_on_read_revealed_only_to_the_auditor_and_audited_informant_never(intake: Intake) -> None:
+    units = await intake.world(tag(), "tobacco-bureau")
+    body = complaint(
+        "tobacco-bureau",
+        units["root"],
+        complainant={"name": "钱七", "phone": "13512345678", "id_number": "110101199001011234"},
+    )
+    created = (await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))).json()
+    url = f"/v1/complaints/{created['id']}"
+    record = (await intake.http.get(url, headers=intake.as_(units["root"], "handler"))).json()
+    assert record["complainant"]["phone"] == "135****5678"
+    assert record["complainant"]["id_number"] == "110***********1234"
+    assert record["complainant"]["name"] == "钱*"
+    assert record["revealed"] is False
+    forbidden = await intake.http.get(url, params={"reveal": "true"}, headers=intake.as_(units["root"], "handler"))
+    assert forbidden.status_code == 403
+    auditor = intake.as_(units["root"], "auditor")
+    revealed = (await intake.http.get(url, params={"reveal": "true"}, headers=auditor)).json()
+    assert revealed["complainant"]["phone"] == "13512345678"
+    assert revealed["revealed"] is True
+    audit = (await intake.http.get(f"{url}/reveals", headers=auditor)).json()
+    assert [(a["outcome"], a["fields"], a["caller_org"]) for a in audit] == [
+        ("revealed", ["id_number", "name", "phone"], units["root"])
+    ]
+    assert "13512345678" not in str(audit)
+
+    report = {**body, "kind": "report", "category": "monopoly_enforcement"}
+    informant = (await intake.http.post("/v1/complaints", json=report, headers=intake.key(units["root"]))).json()
+    hidden = (
+        await intake.http.get(f"/v1/complaints/{informant['id']}", params={"reveal": "true"}, headers=auditor)
+    ).json()
+    assert hidden["complainant"]["name"] == "***"
+    assert hidden["complainant"]["confidential"] is True
+    assert hidden["revealed"] is False
+    audit = (await intake.http.get(f"/v1/complaints/{informant['id']}/reveals", headers=auditor)).json()
+    assert [a["outcome"] for a in audit] == ["withheld"]
+
+
+# -- ingress (CONTRACT §9) --------------------------------------------------------------------------------------------
+
+
+async def test_contract9_ingress_submission_is_answered_and_an_invalid_one_answered_and_parked(intake: Intake) -> None:
+    units = await intake.world(tag(), "futures-company", ingress_user="guest")
+    exchange = await intake.channel.get_exchange(INGRESS_EXCHANGE)
+    replies = await intake.channel.declare_queue(exclusive=True)
+    valid = complaint("futures-company", units["root"], channel="phone")
+    invalid = {**valid, "channel": "sms", "complainant": {"name": "孙八", "phone": "13411112222"}}
+    for body, key in ((valid, "crm-1"), (invalid, "crm-2")):
+        await exchange.publish(
+            aio_pika.Message(
+                orjson.dumps(body),
+                message_id=key,
+                user_id="guest",
+                reply_to=replies.name,
+                correlation_id=key,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            SUBMIT_KEY,
+        )
+    answers: dict[str, dict[str, Any]] = {}
+    async with replies.iterator(timeout=15) as messages:
+        async for message in messages:
+            async with message.process():
+                answers[str(message.correlation_id)] = orjson.loads(message.body)
+            if len(answers) == 2:
+                break
+    assert answers["crm-1"]["status"] == "received"
+    assert answers["crm-1"]["reference"].startswith(units["root"].upper())
+    assert answers["crm-2"]["status"] == 422
+    assert answers["crm-2"]["errors"][0] == {
+        "field": "channel",
+        "message": answers["crm-2"]["errors"][0]["message"],
+        "rule": "INT-06",
+    }
+
+    dlq = await intake.channel.get_queue(parking_queue(ingress_queue(SUBMIT_KEY)))
+
+    async def parked() -> aio_pika.abc.AbstractIncomingMessage | None:
+        return await dlq.get(fail=False, no_ack=False)
+
+    message = await eventually(parked, timeout=10)
+    assert message.message_id == "crm-2"
+    assert "channel" in str(message.headers["x-tousu-reason"])
+    assert "INT-06" in str(message.headers["x-tousu-reason"])
+    parked_body = orjson.loads(message.body)
+    assert parked_body["channel"] == "sms"
+    assert parked_body["complainant"] == {"name": "[redacted]", "phone": "[redacted]"}
+    assert "孙八" not in message.body.decode()
+    assert "13411112222" not in message.body.decode()
+    await message.nack(requeue=True)
