@@ -366,16 +366,18 @@ def conditions_match(
 ) -> bool:
     """Whether every condition of `when` holds for an event's `data`.
 
-    A field the event does not carry is looked up in `fallback`: the complaint as received (the `data` of
-    `complaint.received`, updated by `complaint.reclassified`), so a stage can start on `complaint.assigned` with
-    conditions on the complaint's `kind`, `priority` or `authority`. `params` resolves `"${name}"` references (the
+    A field the event does not carry (or carries as null) is looked up in `fallback`: the complaint as received (the
+    `data` of `complaint.received`, updated by `complaint.reclassified`), so a stage can start on
+    `complaint.assigned` with conditions on the complaint's `kind`, `priority` or `authority`. `params` resolves `"${name}"` references (the
     policy's parameter defaults with the tenant's overrides); `org_kind` maps a unit id to its organisation kind
     (routing's registry or a replica of it); `owner_unit` is the stage's owner for `{is: owner}`.
     """
     values = dict(params or {})
     for path, cond in when.items():
         actual = _lookup(data, path)
-        if actual is _MISSING and fallback is not None:
+        if (actual is _MISSING or actual is None) and fallback is not None:
+            # An optional field an event carries as null was not given: the complaint's value stands (events
+            # serialise every optional field, e.g. complaint.verified's own `kind` when left out).
             actual = _lookup(fallback, path)
         if not _value_matches(cond, actual, values, org_kind, owner_unit):
             return False
