@@ -503,3 +503,69 @@ async def test_contract9_ingress_submission_is_answered_and_an_invalid_one_answe
     assert "孙八" not in message.body.decode()
     assert "13411112222" not in message.body.decode()
     await message.nack(requeue=True)
+
+
+# -- large-scale complaints (CBRC 十五, RTE-11, AS-24) ----------------------------------------------------------------
+
+
+async def test_as24_rte11_large_scale_complaints_about_one_product_are_detected_once(intake: Intake) -> None:
+    """120 customers within 48 h about the same wealth product; the regime's threshold: 100 in 48 h (CONV-10: ≥)."""
+    units = await intake.world(tag(), "cbrc-2012-banking")
+    gate = asyncio.Semaphore(8)
+
+    async def one(i: int) -> httpx.Response:
+        body = complaint(
+            "cbrc-2012-banking",
+            units["outlet"],
+            category="wealth_management",
+            product="wm-2026-17",
+            received_at=f"2026-11-0{3 + i // 60}T{8 + (i % 60) // 6:02d}:{(i % 6) * 10:02d}:00+08:00",
+            complainant={"name": f"客户{i}", "phone": f"1380000{i:04d}"},
+            facts="The wealth product's value collapsed.",
+        )
+        async with gate:
+            return await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))
+
+    async with EventSpy(intake.amqp_url, f"complaint.*.{units['root']}") as spy:
+        answers = await asyncio.gather(*(one(i) for i in range(99)))
+        assert {a.status_code for a in answers} == {201}
+        assert not any(a.json()["classification"]["large_scale"] for a in answers)
+        hundredth = await one(99)
+        assert hundredth.json()["classification"]["large_scale"] is True
+        detected = (await spy.wait_for("complaint.large_scale_detected", timeout=15))[0]
+        assert detected.data["count"] == 100
+        assert detected.data["threshold"] == 100
+        assert detected.data["window_hours"] == 48
+        assert detected.data["respondent_unit"] == units["outlet"]
+        assert detected.data["category"] == "wealth_management"
+        assert "product=wm-2026-17" in detected.data["group_key"]
+        assert len(detected.data["complaint_ids"]) == 100
+        assert hundredth.json()["id"] in detected.data["complaint_ids"]
+        more = await asyncio.gather(*(one(i) for i in range(100, 120)))
+        assert all(a.json()["classification"]["large_scale"] for a in more)
+        last = max(more, key=lambda a: str(a.json()["reference"])).json()["id"]
+        # intake relays its events in order: once the last complaint's is out, a second alert would be too
+        await spy.wait_for("complaint.received", lambda e: e.complaint_id == last, timeout=15)
+        assert len(spy.of("complaint.large_scale_detected")) == 1
+        # another product of the same unit is another group
+        other = await intake.http.post(
+            "/v1/complaints",
+            json=complaint("cbrc-2012-banking", units["outlet"], category="wealth_management", product="wm-2026-18"),
+            headers=intake.key(units["root"]),
+        )
+        assert other.json()["classification"]["large_scale"] is False
+
+
+# -- regimes (CONTRACT §2) --------------------------------------------------------------------------------------------
+
+
+async def test_contract2_regimes_are_described_from_their_policies(intake: Intake) -> None:
+    headers = intake.as_("anyone", "submitter")
+    listed = (await intake.http.get("/v1/regimes", headers=headers)).json()
+    assert "credit-union-province" in [r["id"] for r in listed]
+    one = (await intake.http.get("/v1/regimes/credit-union-province", headers=headers)).json()
+    assert set(one) >= {"id", "version", "kinds", "categories", "stages", "reports"}
+    assert {"id": "fees", "name": "Fee objection"} in one["categories"]
+    assert any(s["id"] == "OUTLET" and s["clock"] == "working_days" and s["length"] == 1 for s in one["stages"])
+    assert (await intake.http.get("/v1/regimes/no-such-regime", headers=headers)).status_code == 404
+    assert (await intake.http.get("/v1/regimes")).status_code == 401

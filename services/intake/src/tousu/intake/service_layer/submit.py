@@ -301,8 +301,9 @@ async def _create(
         record["fault"]["severity"] = verdict.fault_severity.value
     scale = _ScaleGroup.of(policy, sub, respondent_unit)
     classification = verdict.classification
-    if scale is not None:
-        classification = classification.model_copy(update={"large_scale": await scale.reached(uow, tenant, sub)})
+    in_group = await scale.count(uow, tenant, sub) if scale is not None else 0
+    if scale is not None and crosses(in_group, scale.threshold, already_alerted=False):
+        classification = classification.model_copy(update={"large_scale": True})
     closing = sub.resolved_at_intake if verdict.status == rules.CLOSED_AT_INTAKE else None
     closed_at = closing.at if closing is not None else None
     if parent is None and verdict.status == rules.RECEIVED:
@@ -400,7 +401,7 @@ async def _create(
     }
     if parent is not None:
         body["repeat"] = await _repeat(uow, policy, sub, complaint_id, reference, parent, complainant_ref, tenant)
-    if scale is not None:
+    if classification.large_scale and scale is not None:
         await scale.alert(uow, tenant, sub, policy)
     return Outcome(201, body)
 
@@ -507,18 +508,17 @@ class _ScaleGroup:
             c.tenant == tenant, c.scale_group == self.key, c.received_at > at - self.window, c.received_at <= at
         )
 
-    async def reached(self, uow: UnitOfWork, tenant: str, sub: Submission) -> bool:
-        """Whether this complaint makes its group large-scale; serialised per group so one alert is raised."""
+    async def count(self, uow: UnitOfWork, tenant: str, sub: Submission) -> int:
+        """The group's complaints in the window, this one included; serialised per group so one alert is raised."""
         lock = sa.func.hashtextextended(f"large-scale|{tenant}|{self.key}", 0)
         await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock)))
         counted = sa.select(sa.func.count()).select_from(self._members(tenant, sub.received_at).subquery())
-        return int((await uow.session.execute(counted)).scalar_one()) + 1 >= self.threshold
+        return int((await uow.session.execute(counted)).scalar_one()) + 1
 
     async def alert(self, uow: UnitOfWork, tenant: str, sub: Submission, policy: Policy) -> None:
         """CBRC 十五 (RTE-11): once per group and window, `complaint.large_scale_detected`; reporting decides on the
         report to the regulator (`regulator.report_required`)."""
         at = sub.received_at
-        members = (await uow.session.execute(self._members(tenant, at).order_by(t.complaints.c.received_at))).all()
         a = t.large_scale_alerts.c
         alerted = (
             await uow.session.execute(
@@ -527,7 +527,10 @@ class _ScaleGroup:
                 )
             )
         ).scalar_one()
-        if not crosses(len(members), self.threshold, alerted > 0):
+        if alerted:
+            return
+        members = (await uow.session.execute(self._members(tenant, at).order_by(t.complaints.c.received_at))).all()
+        if not crosses(len(members), self.threshold, already_alerted=False):
             return
         await uow.session.execute(
             t.large_scale_alerts.insert().values(tenant=tenant, group_key=self.key, detected_at=at, count=len(members))
