@@ -368,8 +368,9 @@ def conditions_match(
 
     A field the event does not carry (or carries as null) is looked up in `fallback`: the complaint as received (the
     `data` of `complaint.received`, updated by `complaint.reclassified`), so a stage can start on
-    `complaint.assigned` with conditions on the complaint's `kind`, `priority` or `authority`. `params` resolves `"${name}"` references (the
-    policy's parameter defaults with the tenant's overrides); `org_kind` maps a unit id to its organisation kind
+    `complaint.assigned` with conditions on the complaint's `kind`, `priority` or `authority`. `params` resolves
+    `"${name}"` references (the policy's parameter defaults with the tenant's overrides); `org_kind` maps a unit id
+    to its organisation kind
     (routing's registry or a replica of it); `owner_unit` is the stage's owner for `{is: owner}`.
     """
     values = dict(params or {})
@@ -956,7 +957,9 @@ class Policy(_Model):
             errors.append(f"${{{name}}} is used but not declared under parameters")
         for report in self.reports:
             if report.trigger is not None and report.trigger.event not in known_events:
-                errors.append(f"reports.{report.kind}: {report.trigger.event!r} is not an event type of ARCHITECTURE §1")
+                errors.append(
+                    f"reports.{report.kind}: {report.trigger.event!r} is not an event type of ARCHITECTURE §1"
+                )
         for cb in self.callbacks:
             if cb.stage is not None and cb.stage not in stage_ids:
                 errors.append(f"callbacks.{cb.id}: stage {cb.stage!r} is not a stage of this regime")
