@@ -1,4 +1,4 @@
-"""The figures of CONTRACT §8 `GET /v1/stats`, over complaint views (pure). Definitions (docs/reporting.md):
+"""The figures of CONTRACT §8 `GET /v1/stats`, over complaint views (pure). Definitions (services/reporting/README.md):
 
 * volume: complaints received in the period (every kind; rejected submissions are not complaints);
 * timely rate: of complaints whose timeliness is decided (a clock breached and not withdrawn: untimely; closed

@@ -52,12 +52,11 @@ def _e(value: Any) -> str:
 def time_left(seconds: int | None) -> str:
     if seconds is None:
         return ""
-    sign, s = ("-" if seconds < 0 else ""), abs(seconds)
-    days, rest = divmod(s, 86400)
+    days, rest = divmod(abs(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     text = f"{days}d {hours}h" if days else (f"{hours}h {minutes}m" if hours else f"{minutes}m")
-    return sign + text
+    return f"overdue {text}" if seconds < 0 else text
 
 
 def bars(counts: dict[str, int], id_: str, title: str) -> str:
@@ -119,9 +118,10 @@ def render(data: dict[str, Any]) -> str:
     )
     by_unit = {k: v["volume"] for k, v in data["by_unit"].items()}
     by_category = {k: v["volume"] for k, v in data["by_category"].items()}
+    now = data["now"][:19].replace("T", " ")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tousu — operator dashboard</title>
 <meta http-equiv="refresh" content="30"><style>{STYLE}</style></head><body>
-<header><h1>Tousu operator dashboard</h1><div>{_e(data["org"])} · business time {_e(data["now"])}</div></header>
+<header><h1>Tousu operator dashboard</h1><div>{_e(data["org"])} · business time {_e(now)} +08:00</div></header>
 <main>
 <div class="tiles wide" style="grid-column:1/3">
 <div class="tile" id="tile-open"><b>{data["open_total"]}</b>open complaints</div>

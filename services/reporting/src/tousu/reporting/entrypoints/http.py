@@ -80,7 +80,7 @@ async def stats(
     ] = None,
 ) -> dict[str, Any]:
     """Volume, timeliness per stage and overall, handling time (average, p50, p90), satisfaction, repeat,
-    escalation and responsibility rates of complaints received in the period (docs/reporting.md)."""
+    escalation and responsibility rates of complaints received in the period (services/reporting/README.md)."""
     start: datetime | None
     end: datetime | None
     if period is not None:
