@@ -3,6 +3,8 @@ routing's and sla's facts (`org.updated`, `complaint.forwarded`, `complaint.repl
 those services publish them. Each test uses its own organisations and tenant."""
 
 import asyncio
+import json
+import random
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -569,3 +571,66 @@ async def test_contract2_regimes_are_described_from_their_policies(intake: Intak
     assert any(s["id"] == "OUTLET" and s["clock"] == "working_days" and s["length"] == 1 for s in one["stages"])
     assert (await intake.http.get("/v1/regimes/no-such-regime", headers=headers)).status_code == 404
     assert (await intake.http.get("/v1/regimes")).status_code == 401
+
+
+# -- robustness: no 5xx whatever the body (a seeded stand-in for schemathesis, which is not installed) -----------------
+
+
+def _junk(rng: random.Random, depth: int = 0) -> Any:
+    choices: list[Any] = [
+        None,
+        True,
+        rng.randint(-(10**20), 10**20),
+        rng.random() * 1e300,
+        "",
+        "a\x00b",
+        "\ud800",
+        "x" * rng.randint(0, 30_000),
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "2026-02-30T10:00:00+08:00",
+        "NaN",
+        "-1",
+        "../..",
+        "complaint",
+    ]
+    if depth < 2:
+        choices += [[_junk(rng, depth + 1) for _ in range(3)], {"k": _junk(rng, depth + 1), "unit": "x"}]
+    return rng.choice(choices)
+
+
+async def test_contract4_any_body_on_any_intake_endpoint_is_a_problem_never_a_server_error(intake: Intake) -> None:
+    units = await intake.world(tag(), "mobile-operator-si")
+    valid = complaint("mobile-operator-si", units["root"], kind="fault_report", category="system_fault", fault={})
+    created = (await intake.http.post("/v1/complaints", json=valid, headers=intake.key(units["root"]))).json()
+    rng = random.Random(20260430)
+    fields = [*valid, "complainant.name", "respondent.unit", "fault.severity", "resolved_at_intake", "disputed_amount"]
+    paths = [
+        "withdrawal",
+        "reconsideration",
+        "reclassification",
+    ]
+    for i in range(100):
+        body: Any = json.loads(json.dumps(valid))
+        for field in rng.sample(fields, rng.randint(1, 3)):
+            head, _, tail = field.partition(".")
+            if tail and isinstance(body.get(head), dict):
+                body[head][tail] = _junk(rng)
+            else:
+                body[head] = _junk(rng)
+        if i % 25 == 0:
+            body = _junk(rng)
+        raw = json.dumps(body, allow_nan=True)
+        headers = {**intake.key(units["root"]), "Content-Type": "application/json"}
+        r = await intake.http.post("/v1/complaints", content=raw, headers=headers)
+        assert r.status_code < 500, (i, r.status_code, r.text[:300])
+        if r.status_code >= 400:
+            assert r.headers["content-type"].startswith("application/problem+json"), (i, r.headers)
+            assert r.json()["errors"] or r.status_code != 422, (i, r.text[:300])
+        target = rng.choice([created["id"], "not-a-uuid", str(uuid.uuid4())])
+        r = await intake.http.post(
+            f"/v1/complaints/{target}/{rng.choice(paths)}",
+            content=json.dumps({"requested_at": _junk(rng), "at": _junk(rng), "lodged_with": _junk(rng)}),
+            headers=headers,
+        )
+        assert r.status_code < 500, (i, r.status_code, r.text[:300])

@@ -4,6 +4,7 @@ HTTP and the ingress consumer both hand the raw JSON body here: one validation, 
 """
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,8 @@ from tousu.kit.errors import FieldError
 from tousu.kit.uow import UnitOfWork
 
 MAX_GROUP_IDS = 1000
+UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+"""CONTRACT §2 ids: a raw value is looked up only when it could be one."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ async def _reject_invalid(uow: UnitOfWork, raw: dict[str, Any], errors: list[Fie
     """A body that is not a submission at all: still a `complaint.rejected` for the receiving unit's tenant, carrying
     only values that are known to be clean (a unit of the registry, a vocabulary word)."""
     unit = raw.get("receiving_unit")
-    receiving = (await orgs.load(uow, [unit])).get(unit) if isinstance(unit, str) else None
+    receiving = (await orgs.load(uow, [unit])).get(unit) if isinstance(unit, str) and UNIT_ID.match(unit) else None
     if receiving is None or not await orgs.sees(uow, caller, [receiving["id"]]):
         return
     channel, kind = raw.get("channel"), raw.get("kind")
@@ -199,8 +202,8 @@ async def _reject_invalid(uow: UnitOfWork, raw: dict[str, Any], errors: list[Fie
             reasons=[Violation(**e.as_dict()) for e in errors],
             reason="not a valid submission (CONTRACT §4)",
             receiving_unit=receiving["id"],
-            channel=channel if channel in set(Channel) else None,
-            kind=kind if kind in set(ComplaintKind) else None,
+            channel=channel if isinstance(channel, str) and channel in set(Channel) else None,
+            kind=kind if isinstance(kind, str) and kind in set(ComplaintKind) else None,
         ),
         tenant=str(receiving["tenant"]),
     )
