@@ -9,7 +9,6 @@ Both are published once per fact, whatever redeliveries or replays (`emitted`).
 """
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -21,6 +20,7 @@ from tousu.kit.calendar import WorkingCalendar
 from tousu.kit.consumer import Delivery
 from tousu.kit.uow import UnitOfWork
 from tousu.reporting.adapters import tables as t
+from tousu.reporting.domain.archive import archive_class, missing_items, years_after
 from tousu.reporting.domain.complaint import CLOSING, ComplaintView
 from tousu.reporting.domain.periods import due_at
 from tousu.reporting.service_layer.catalogue import Catalogue, Owed
@@ -130,41 +130,10 @@ class Reactions:
                 archive_class=archive_class(view, event.data),
                 archived_by=event.data.get("by") or view.owner_unit,
                 retention_class=f"{years}y" if isinstance(years, int) else None,
-                retain_until=_years_after(at, years) if isinstance(years, int) else None,
+                retain_until=years_after(at, years) if isinstance(years, int) else None,
                 complete=not missing_items(view),
                 missing=missing_items(view),
                 reference=view.reference,
             ),
             tenant=event.tenant,
         )
-
-
-def archive_class(view: ComplaintView, data: dict[str, Any]) -> str:
-    """The closure's class where routing names one (ARC-08: 客户投诉处理不满意), else how it ended."""
-    if data.get("archive_class"):
-        return str(data["archive_class"])
-    if view.archive_class:
-        return view.archive_class
-    if view.status == "withdrawn":
-        return "withdrawn"
-    return "closed_at_intake" if view.closed_at_intake else "normal"
-
-
-def missing_items(view: ComplaintView) -> list[str]:
-    """The register's items (ARC-02, ARC-03: content, process, result, satisfaction) the file lacks; a withdrawn
-    complaint's file needs only the complaint itself."""
-    missing = [] if view.received_at else ["complaint"]
-    if view.status == "withdrawn":
-        return missing
-    if not (view.result_at or view.closed_at_intake or view.replied_at):
-        missing.append("result")
-    if view.satisfied is None:
-        missing.append("satisfaction")
-    return missing
-
-
-def _years_after(at: datetime, years: int) -> datetime:
-    try:
-        return at.replace(year=at.year + years)
-    except ValueError:  # 29 February
-        return at.replace(year=at.year + years, day=28)
