@@ -4,7 +4,9 @@ A month (June 2026, with a few complaints in May and July around it) of complain
 published onto `tousu.events` as its producers would publish it, shuffled and with some messages twice. Reporting
 runs alone against its own vhost and database. Each report of DOMAIN §6 is then compared with what this test counts
 itself from the events it published; the read models are dropped and rebuilt by replay, and every report is
-identical; the facts that oblige reporting to act (closures, a public criticism) gave one event each.
+identical; the facts that oblige reporting to act (closures, a public criticism) gave one event each: every
+closed complaint of every regime is archived once (ARC-01, ARC-02, ARC-08, ARC-11), and the public criticism is
+reported to the regulator (SAN-02). Satisfaction is counted from callbacks and closures at intake (SAT-01, SAT-04).
 """
 
 import math

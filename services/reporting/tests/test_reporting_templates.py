@@ -72,6 +72,7 @@ def values(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_rpt08_sat01_si_service_analysis_has_its_ten_fields() -> None:
+    """RPT-08 the ten fields; SAT-01 customer satisfaction among them."""
     doc = build(report_input("mobile-operator-si", "si-service-analysis", SI_VIEWS))
     assert len(doc["sections"]) == 10
     v = values(doc)
@@ -89,12 +90,14 @@ def test_rpt08_sat01_si_service_analysis_has_its_ten_fields() -> None:
 
 
 def test_rpt08_a_tenant_may_switch_si_fields_off() -> None:
+    """RPT-08: the seed says "may include"; the report's contents choose the fields and their order."""
     contents = ["customer satisfaction", "total phone service requests"]
     doc = build(report_input("mobile-operator-si", "si-service-analysis", SI_VIEWS, contents=contents))
     assert [s["id"] for s in doc["sections"]] == ["satisfaction_rate", "phone_requests"]
 
 
 def test_rpt18_property_table_holds_only_second_major_and_important_owner_complaints() -> None:
+    """RPT-18: second (二次投诉), major and important-owner complaints only."""
     views = [view(1, repeat=True), view(2, major=True), view(3, important=True), view(4), view(5, dispatches=2)]
     doc = build(report_input("property-management", "monthly-statistics", views))
     rows = {s["id"]: [r[0] for r in s["rows"]] for s in doc["sections"]}
@@ -106,6 +109,7 @@ def test_rpt18_property_table_holds_only_second_major_and_important_owner_compla
 
 
 def test_rpt11_tobacco_circular_counts_types_handling_and_proposes_rectification() -> None:
+    """RPT-11: quantity, type, handling status and rectification proposals, circulated city-wide."""
     late = Clock(stage="UNIT_HANDLE", cycle=1, breached=True)
     views = [
         view(1, kind="complaint", category="supply_allocation", respondent_unit="tb-c1", clocks=[late]),
@@ -122,6 +126,7 @@ def test_rpt11_tobacco_circular_counts_types_handling_and_proposes_rectification
 
 
 def test_rpt01_bulletin_groups_by_member_unit_under_the_association() -> None:
+    """RPT-01: complaints of the period and each member unit's handling."""
     orgs = {
         "as": OrgInfo("as", "Association", "association", None),
         "m1": OrgInfo("m1", "Bank 1", "member", "as"),
@@ -139,6 +144,7 @@ def test_rpt01_bulletin_groups_by_member_unit_under_the_association() -> None:
 
 
 def test_sat04_rpt14_register_carries_result_satisfaction_and_improvements() -> None:
+    """RPT-14, ARC-02, SAT-04: the register holds content, process, result, satisfaction and improvements."""
     views = [closed(1, 2, satisfied=True, solution="refunded", rectification_measures="retrain", path=["a", "b"])]
     doc = build(report_input("futures-company", "monthly-compliance", views))
     register = doc["sections"][0]
@@ -192,6 +198,7 @@ def test_rpt04_an_organisation_owes_the_reports_due_after_it_was_first_heard_of(
 
 
 def test_arc08_arc02_archive_class_missing_items_and_retention() -> None:
+    """ARC-08 the closure's class; ARC-02/ARC-03 the register items a file lacks; ARC-05/ARC-14 retention."""
     unhappy = closed(1, 2, satisfied=False, result_at="2026-06-01T11:00:00+08:00")
     assert archive_class(unhappy, {"archive_class": "客户投诉处理不满意"}) == "客户投诉处理不满意"
     assert missing_items(unhappy) == []
@@ -202,3 +209,52 @@ def test_arc08_arc02_archive_class_missing_items_and_retention() -> None:
     # ARC-05: fund-sales keeps files 15 years
     assert CATALOGUE.parameter("fund-sales", "retention_years") == 15
     assert years_after(datetime(2028, 2, 29, tzinfo=SHANGHAI), 15) == datetime(2043, 2, 28, tzinfo=SHANGHAI)
+
+
+EVERY_REPORT = {
+    "association-bulletin": "RPT-01",
+    "typical-case-research": "RPT-02",
+    "member-summary": "RPT-03",
+    "regulator-semiannual": "RPT-04",
+    "registration-filing": "RPT-05",
+    "hot-issue-analysis": "RPT-06",
+    "large-scale-report": "RPT-07",
+    "si-service-analysis": "RPT-08",
+    "si-kpi-evaluation": "RPT-09",
+    "tobacco-circular": "RPT-11",
+    "quarterly-appraisal": "RPT-13",
+    "monthly-compliance": "RPT-14",
+    "responsibility-summary": "RPT-15",
+    "mechanism-annual": "RPT-16",
+    "regulator-complaints": "RPT-17",
+    "monthly-statistics": "RPT-18",
+    "monthly-callback-analysis": "RPT-19",
+    "complaint-analysis": "RPT-21",
+    "shift-handover": "RPT-23",
+    "team-weekly": "RPT-24",
+}
+
+
+def test_every_policy_report_is_a_template_over_the_read_model() -> None:
+    """Each report of every policy names its DOMAIN §6 rule and renders with its template in every format."""
+    kinds = {o.report.kind: o for o in CATALOGUE.all()}
+    for kind, rule in EVERY_REPORT.items():
+        owed = kinds[kind]
+        assert rule in owed.report.rule
+        inp = report_input(owed.regime, kind, SI_VIEWS, period="2026")
+        doc = build(inp)
+        assert doc["sections"], kind
+        assert doc["figures"]["volume"] == len(SI_VIEWS)
+        assert to_csv(doc)
+        assert to_xlsx(doc)
+        assert to_html(doc).startswith("<!doctype html>")
+
+
+def test_rpt06_hot_issues_are_the_categories_that_grew_most() -> None:
+    """RPT-06: hot spots of complaints and consultations against the period before."""
+    now = [view(1, category="fees"), view(2, category="fees"), view(3, category="product")]
+    before = [view(4, category="product"), view(5, category="product")]
+    doc = build(report_input("cbrc-2012-banking", "hot-issue-analysis", now, period="2026-H1", previous=before))
+    hot = next(s for s in doc["sections"] if s["id"] == "hot_issues")
+    assert hot["rows"][0] == ["fees", 2, 0, 2]
+    assert hot["rows"][1] == ["product", 1, 2, -1]
