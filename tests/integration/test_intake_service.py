@@ -170,7 +170,7 @@ async def test_contract4_idempotency_same_key_same_answer_other_body_422_concurr
 # -- withdrawal (LC-10) -----------------------------------------------------------------------------------------------
 
 
-async def test_lc10_withdrawal_before_transfer_then_refused_after_the_transfer(intake: Intake) -> None:
+async def test_lc10_int40_withdrawal_before_transfer_then_refused_after_the_transfer(intake: Intake) -> None:
     units = await intake.world(tag(), "insurer-95511")
     body = complaint("insurer-95511", units["root"], category="claims", received_at="2026-05-06T09:00:00+08:00")
     headers = intake.key(units["root"])

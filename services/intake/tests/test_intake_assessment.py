@@ -225,7 +225,7 @@ def test_int37_the_seat_sets_at_most_three_cause_levels() -> None:
 RESOLVED = {"at": "2026-04-30T11:20:00+08:00", "resolution": "explained the margin call", "customer_satisfied": True}
 
 
-def test_lc04_as12a_futures_satisfied_customer_is_closed_at_intake() -> None:
+def test_lc04_int48_as12a_futures_satisfied_customer_is_closed_at_intake() -> None:
     verdict = judged("futures-company", channel="phone", resolved_at_intake=RESOLVED)
     assert verdict.status == CLOSED_AT_INTAKE
 
