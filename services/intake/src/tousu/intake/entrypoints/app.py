@@ -7,7 +7,7 @@ from datetime import timedelta
 import structlog
 from fastapi import FastAPI
 
-from tousu.contracts.policy import find_policies_dir, load_policies
+from tousu.contracts.policy import find_policies_dir, load_policies, load_policy_history
 from tousu.contracts.topology import SUBMIT_KEY
 from tousu.intake.adapters.crypto import PersonalDataVault
 from tousu.intake.adapters.tables import kit
@@ -26,13 +26,15 @@ PURGE_EVERY_S = 3600
 
 
 def build_context(settings: ServiceSettings, own: IntakeSettings) -> IntakeContext:
-    policies = load_policies(settings.policies_dir or find_policies_dir())
+    directory = settings.policies_dir or find_policies_dir()
+    policies = load_policies(directory)
     for policy in policies.values():
         procedure = policy.intake.reconsideration
         if procedure is not None and procedure.starts_on not in HANDLERS:
             raise RuntimeError(f"{policy.id}: intake does not consume {procedure.starts_on} (reconsideration window)")
     return IntakeContext(
         policies=policies,
+        history=load_policy_history(directory),
         vault=PersonalDataVault(own.key_ring(), own.pii_hash_key),
         keep_keys=timedelta(days=own.idempotency_days),
     )

@@ -73,7 +73,7 @@ async def visible(uow: UnitOfWork, caller: Principal, complaint_id: uuid.UUID, *
 
 
 def _policy(ctx: IntakeContext, row: Any) -> Policy:
-    return ctx.policies[row.regime]
+    return ctx.policy_of(row.regime, row.policy_version)
 
 
 def _personal(ctx: IntakeContext, row: Any) -> dict[str, Any]:

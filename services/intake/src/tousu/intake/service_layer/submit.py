@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
 from tousu.contracts.events.intake import (
-    Classification,
     ComplaintClosedAtIntake,
     ComplaintLargeScaleDetected,
     ComplaintReceived,
@@ -558,7 +557,3 @@ class _ScaleGroup:
             ),
             tenant=tenant,
         )
-
-
-def classification_of(row: Any) -> Classification:
-    return Classification.model_validate(row.classification)
