@@ -8,20 +8,24 @@ from sqlalchemy.dialects.postgresql import insert
 from tousu.contracts.events.routing import OrgUpdated
 from tousu.kit.errors import FieldError, PermanentError
 from tousu.kit.uow import UnitOfWork
+from tousu.routing.adapters import repository
 from tousu.routing.adapters import tables as t
-from tousu.routing.domain.orgs import Org
+from tousu.routing.domain.orgs import Org, tree_errors
 
 
-async def put_org(uow: UnitOfWork, org: Org, known_regimes: set[str]) -> dict[str, Any]:
-    unknown = [r for r in org.regimes if r not in known_regimes]
-    if unknown:
-        raise PermanentError(
-            "unknown regime", [FieldError("regimes", f"no policy named {', '.join(unknown)}", "CONTRACT §2")]
-        )
+async def put_org(uow: UnitOfWork, org: Org, known_regimes: set[str]) -> tuple[dict[str, Any], bool]:
+    """(the record, whether it changed). A parent may be loaded after its children; a cycle is refused."""
+    errors = [
+        FieldError("regimes", f"no policy named {r}", "CONTRACT §2") for r in org.regimes if r not in known_regimes
+    ]
+    registry = await repository.registry(uow.session)
+    errors += [FieldError(field, message, "CONTRACT §2") for field, message in tree_errors(org, registry.parents())]
+    if errors:
+        raise PermanentError("the organisation cannot be registered", errors)
     record = org.model_dump(mode="json", exclude_none=False)
     current = (await uow.session.execute(sa.select(t.orgs).where(t.orgs.c.id == org.id).with_for_update())).first()
     if current is not None and current.record == record:
-        return record  # unchanged: no event
+        return record, False  # unchanged: no event
     version = (current.version + 1) if current is not None else 1
     stmt = insert(t.orgs).values(id=org.id, tenant=org.tenant, parent=org.parent, record=record, version=version)
     await uow.session.execute(
@@ -42,7 +46,7 @@ async def put_org(uow: UnitOfWork, org: Org, known_regimes: set[str]) -> dict[st
         tenant=org.tenant,
         subject=org.id,
     )
-    return record
+    return record, True
 
 
 async def get_org(uow: UnitOfWork, org_id: str) -> dict[str, Any] | None:
@@ -53,7 +57,3 @@ async def get_org(uow: UnitOfWork, org_id: str) -> dict[str, Any] | None:
 async def list_orgs(uow: UnitOfWork) -> list[dict[str, Any]]:
     rows = (await uow.session.execute(sa.select(t.orgs.c.record).order_by(t.orgs.c.id))).all()
     return [dict(r.record) for r in rows]
-
-
-async def parents(uow: UnitOfWork) -> dict[str, str | None]:
-    return dict((await uow.session.execute(sa.select(t.orgs.c.id, t.orgs.c.parent))).tuples().all())
