@@ -1,0 +1,179 @@
+"""Tobacco (DOMAIN §5.3), insurer (§5.5) and futures (§5.6) sanctions, sanctions alone on the real broker and
+database."""
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sanctions_harness import Harness, harness
+
+pytestmark = pytest.mark.integration
+TOBACCO, INSURER, FUTURES = "tobacco-bureau", "insurer-95511", "futures-company"
+
+
+@pytest.fixture(scope="module")
+async def h(postgres_url: str) -> AsyncIterator[Harness]:
+    async with harness(postgres_url) as running:
+        yield running
+
+
+async def tree(h: Harness, regime: str, *units: str) -> dict[str, str]:
+    n = uuid.uuid4().hex[:6]
+    ids = {"top": f"top-{n}", **{u: f"{u}-{n}" for u in units}}
+    await h.orgs(
+        {"id": ids["top"], "name": "本部", "kind": "headquarters", "tenant": ids["top"], "regimes": [regime]},
+        *(
+            {
+                "id": ids[u],
+                "name": u,
+                "kind": "department",
+                "parent": ids["top"],
+                "tenant": ids["top"],
+                "regimes": [regime],
+            }
+            for u in units
+        ),
+    )
+    return ids
+
+
+async def complaint(h: Harness, ids: dict[str, str], regime: str, unit: str, when: str, **fields: Any) -> str:
+    h.clock(when)
+    fields.setdefault("respondent_staff", ["staff-1"])
+    return await h.received(ids["top"], regime, when, receiving_unit=ids["top"], respondent_unit=ids[unit], **fields)
+
+
+async def test_san27_san28_accountability_after_the_second_and_third_dispatch(h: Harness) -> None:
+    ids = await tree(h, TOBACCO, "county")
+    cid = await complaint(h, ids, TOBACCO, "county", "2026-05-06T09:00")
+    for n, day in ((2, "2026-05-12"), (3, "2026-05-15")):
+        reason = "customer dissatisfied" if n == 2 else "unjustified delay"
+        data = {
+            "complaint_id": cid,
+            "regime": TOBACCO,
+            "by": ids["top"],
+            "to_unit": ids["county"],
+            "dispatch_number": n,
+            "reason": reason,
+            "occurred_at": f"{day}T10:00:00+08:00",
+        }
+        await h.publish("complaint.redispatched", ids["top"], data)
+    second, third = await h.sanctions(complaint_id=cid)
+    assert (second["kind"], second["rule"], second["target_org"]) == ("accountability_case", "SAN-27", ids["county"])
+    assert second["issuer"] == "city rectification office"
+    assert second["target_persons"] == ["staff-1"]
+    assert (third["rule"], third["issuer"]) == ("SAN-28", "city bureau leaders")
+
+
+async def test_san26_a_step_not_done_in_time_once_per_round(h: Harness) -> None:
+    ids = await tree(h, TOBACCO, "county")
+    cid = await complaint(h, ids, TOBACCO, "county", "2026-05-06T09:00")
+    breach = {
+        "complaint_id": cid,
+        "regime": TOBACCO,
+        "stage": "UNIT_HANDLING",
+        "owner_unit": ids["county"],
+        "clock": "working_days",
+        "due_at": "2026-05-08T23:59:59+08:00",
+        "cycle": 1,
+        "occurred_at": "2026-05-09T00:00:00+08:00",
+    }
+    await h.publish("sla.breached", ids["top"], breach)
+    await h.publish("sla.breached", ids["top"], {**breach, "cycle": 2, "occurred_at": "2026-05-15T00:00:00+08:00"})
+    await h.publish("sla.breached", ids["top"], {**breach, "stage": "CALLBACK", "cycle": 1})  # not a unit's step
+    cases = await h.sanctions(complaint_id=cid)
+    assert [(c["rule"], c["target_org"]) for c in cases] == [("SAN-26", ids["county"])] * 2
+
+
+async def test_san25_san27_responsibility_to_a_person_and_the_quarterly_linkage(h: Harness) -> None:
+    ids = await tree(h, TOBACCO, "county", "logistics")
+    cid = await complaint(h, ids, TOBACCO, "county", "2026-08-03T09:00")
+    nobody = await h.http.post("/v1/determinations", json={"complaint_id": cid, "responsible": True})
+    assert nobody.status_code == 422
+    assert nobody.json()["errors"][0]["rule"] == "SAN-30"
+    found = await h.http.post(
+        "/v1/determinations", json={"complaint_id": cid, "responsible": True, "persons": ["staff-7"]}
+    )
+    assert found.status_code == 201, found.text
+    [pursued] = await h.sanctions(complaint_id=cid)
+    assert (pursued["kind"], pursued["rule"], pursued["target_persons"]) == (
+        "accountability_case",
+        "SAN-25",
+        ["staff-7"],
+    )
+    no_appeal = await h.http.post(f"/v1/determinations/{found.json()['id']}/appeal", json={"appellant": "staff-7"})
+    assert no_appeal.status_code == 409
+    other = await complaint(h, ids, TOBACCO, "county", "2026-08-04T09:00")
+    await h.publish(
+        "complaint.redispatched",
+        ids["top"],
+        {
+            "complaint_id": other,
+            "regime": TOBACCO,
+            "by": ids["top"],
+            "to_unit": ids["county"],
+            "dispatch_number": 2,
+            "reason": "improper handling",
+            "occurred_at": "2026-08-10T10:00:00+08:00",
+        },
+    )
+    h.clock("2026-10-01T00:00:05")
+    [linkage] = await h.spy.wait_for(
+        "kpi.evaluated", lambda e: e.data["org"] == ids["county"] and e.data["metric"] == "accountability_cases"
+    )
+    assert linkage.data["period"] == "2026-Q3"
+    assert linkage.data["value"] == 2
+    assert linkage.data["rule"] == "SAN-27"
+
+
+async def test_san43_san44_san45_insurer_responsibility_types(h: Harness) -> None:
+    ids = await tree(h, INSURER, "claims")
+    cid = await complaint(h, ids, INSURER, "claims", "2026-04-20T10:00", respondent_staff=["surveyor-9"])
+    untyped = await h.http.post(
+        "/v1/determinations", json={"complaint_id": cid, "responsible": True, "persons": ["surveyor-9"]}
+    )
+    assert untyped.status_code == 422
+    assert untyped.json()["errors"][0] == {
+        "field": "type",
+        "message": untyped.json()["errors"][0]["message"],
+        "rule": "SAN-43",
+    }
+    for kind in ("service_attitude", "negligence", "dereliction"):
+        typed = await h.http.post(
+            "/v1/determinations",
+            json={"complaint_id": cid, "responsible": True, "type": kind, "persons": ["surveyor-9"]},
+        )
+        assert typed.status_code == 201, typed.text
+        assert typed.json()["type"] == kind
+        assert typed.json()["rule"] == "SAN-43"
+    unit_only = await h.http.post(
+        "/v1/determinations", json={"complaint_id": cid, "responsible": True, "type": "negligence"}
+    )
+    assert unit_only.status_code == 201  # SAN-42: a responsible unit without a named person
+    assert unit_only.json()["units"] == [ids["claims"]]
+    typed_without = await h.http.post(
+        "/v1/determinations", json={"complaint_id": cid, "responsible": False, "type": "negligence"}
+    )
+    assert typed_without.status_code == 422
+    assert await h.sanctions(complaint_id=cid) == []  # the tariff is cut off in 003-L (SAN-46 [GAP])
+
+
+async def test_san49_recurrent_problems_in_the_monthly_compliance_analysis(h: Harness) -> None:
+    ids = await tree(h, FUTURES, "trading", "it")
+    for day in ("05", "12", "19"):
+        await complaint(h, ids, FUTURES, "trading", f"2026-10-{day}T10:00")
+    for day in ("06", "13"):
+        await complaint(h, ids, FUTURES, "it", f"2026-10-{day}T10:00")
+    h.clock("2026-11-01T00:00:05")
+    [trading] = await h.spy.wait_for(
+        "kpi.evaluated", lambda e: e.data["org"] == ids["trading"] and e.data["metric"] == "monthly_complaints"
+    )
+    assert trading.data["compliant"] is False
+    [order] = await h.sanctions(org=ids["trading"])
+    assert (order["kind"], order["rule"], order["issuer"]) == ("rectification_order", "SAN-49", "合规稽核部")
+    [it] = await h.spy.wait_for(
+        "kpi.evaluated", lambda e: e.data["org"] == ids["it"] and e.data["metric"] == "monthly_complaints"
+    )
+    assert it.data["compliant"] is True
+    assert await h.sanctions(org=ids["it"]) == []
