@@ -82,7 +82,9 @@ async def post_complaint(
 
 
 @router.get(
-    "/complaints/{complaint_id}", response_model=schemas.ComplaintRecord, responses=schemas.problems(401, 403, 404)
+    "/complaints/{complaint_id}",
+    response_model=schemas.ComplaintRecord,
+    responses=schemas.problems(401, 403, 404, 422),
 )
 async def get_complaint(
     complaint_id: str,
@@ -98,7 +100,7 @@ async def get_complaint(
 @router.get(
     "/complaints/{complaint_id}/reveals",
     response_model=list[schemas.RevealEntry],
-    responses=schemas.problems(401, 403, 404),
+    responses=schemas.problems(401, 403, 404, 422),
 )
 async def get_reveals(complaint_id: str, caller: Caller, runtime: Runtime) -> list[dict[str, Any]]:
     """The audit trail of every reveal of the complaint's personal data (auditor)."""
@@ -161,7 +163,7 @@ async def list_regimes(request: Request, caller: Caller) -> list[dict[str, Any]]
     return [p.describe() for _, p in sorted(context(request).policies.items())]
 
 
-@regimes.get("/regimes/{regime_id}", response_model=schemas.Regime, responses=schemas.problems(401, 404))
+@regimes.get("/regimes/{regime_id}", response_model=schemas.Regime, responses=schemas.problems(401, 404, 422))
 async def get_regime(regime_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     policy = context(request).policies.get(regime_id)
     if policy is None:
