@@ -6,11 +6,12 @@ from datetime import date
 import pytest
 from conftest import Harness, at, ts
 
+from tousu.contracts.envelope import CloudEvent
 from tousu.contracts.types import iso
 from tousu.kit.errors import ConflictError, PermanentError
 from tousu.sla.domain.calendars import OrgCalendar
 from tousu.sla.service_layer import calendars, clocks
-from tousu.sla.service_layer.world import load_world
+from tousu.sla.service_layer.world import World, load_world
 
 LN = "liaoning-banking-association"
 MQ = "manufacturer-qe"
@@ -25,7 +26,7 @@ async def association_complaint(sla: Harness, received: str = "2026-04-03T15:20"
     return cid
 
 
-async def forward(sla: Harness, cid: str, when: str, to: str = "lc-m") -> list[object]:
+async def forward(sla: Harness, cid: str, when: str, to: str = "lc-m") -> list[CloudEvent]:
     return list(
         await sla.feed(
             "complaint.forwarded",
@@ -55,7 +56,7 @@ async def test_arch5_a_stop_that_happened_in_time_but_arrived_late_withdraws_the
     types = [(e.type, e.data.get("stage")) for e in emitted if e.data.get("stage") == "ASSOC_FORWARD"]
     assert types == [("sla.breach_withdrawn", "ASSOC_FORWARD"), ("sla.met", "ASSOC_FORWARD")]
     withdrawn = emitted[0]
-    assert withdrawn.data["breached_at"] == "2026-04-09T00:00:00+08:00"  # type: ignore[attr-defined]
+    assert withdrawn.data["breached_at"] == "2026-04-09T00:00:00+08:00"
     clock = (await sla.clocks(cid))["ASSOC_FORWARD"]
     assert (clock.state, clock.breach_withdrawn) == ("met", True)
 
@@ -63,7 +64,7 @@ async def test_arch5_a_stop_that_happened_in_time_but_arrived_late_withdraws_the
 async def test_arch5_a_late_stop_before_the_sweep_publishes_the_breach_itself(sla: Harness) -> None:
     cid = await association_complaint(sla)
     emitted = await forward(sla, cid, "2026-04-09T10:00")
-    assert [(e.type, e.data["breached_at"]) for e in emitted if e.type == "sla.breached"] == [  # type: ignore[attr-defined]
+    assert [(e.type, e.data["breached_at"]) for e in emitted if e.type == "sla.breached"] == [
         ("sla.breached", "2026-04-09T00:00:00+08:00")
     ]
     assert (await sla.clocks(cid))["ASSOC_FORWARD"].state == "breached"
@@ -172,7 +173,7 @@ async def test_pausing_is_refused_where_the_regime_does_not_allow_it_or_the_time
         )
 
 
-async def _world(sla: Harness):  # type: ignore[no-untyped-def]
+async def _world(sla: Harness) -> World:
     async with sla.sessions() as session, session.begin():
         return await load_world(sla.uow(session), sla.engine.policies)
 
