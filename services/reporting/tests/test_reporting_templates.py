@@ -199,13 +199,13 @@ def test_rpt04_an_organisation_owes_the_reports_due_after_it_was_first_heard_of(
 
 def test_arc08_arc02_archive_class_missing_items_and_retention() -> None:
     """ARC-08 the closure's class; ARC-02/ARC-03 the register items a file lacks; ARC-05/ARC-14 retention."""
-    unhappy = closed(1, 2, satisfied=False, result_at="2026-06-01T11:00:00+08:00")
-    assert archive_class(unhappy, {"archive_class": "客户投诉处理不满意"}) == "客户投诉处理不满意"
+    unhappy = closed(1, 2, satisfied=False, result_at="2026-06-01T11:00:00+08:00", archive_class="客户投诉处理不满意")
+    assert archive_class(unhappy) == "客户投诉处理不满意"
     assert missing_items(unhappy) == []
-    assert archive_class(view(2, status="withdrawn"), {}) == "withdrawn"
+    assert archive_class(view(2, status="withdrawn")) == "withdrawn"
     assert missing_items(view(2, status="withdrawn")) == []
     assert missing_items(closed(3, 1)) == ["result", "satisfaction"]
-    assert archive_class(closed(4, 1, closed_at_intake=True), {}) == "closed_at_intake"
+    assert archive_class(closed(4, 1, closed_at_intake=True)) == "closed_at_intake"
     # ARC-05: fund-sales keeps files 15 years
     assert CATALOGUE.parameter("fund-sales", "retention_years") == 15
     assert years_after(datetime(2028, 2, 29, tzinfo=SHANGHAI), 15) == datetime(2043, 2, 28, tzinfo=SHANGHAI)

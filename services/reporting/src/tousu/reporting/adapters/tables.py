@@ -1,8 +1,9 @@
 """Reporting's own database: the event history (replayable) and the read models built from it.
 
 `events` is the history; `complaints`, `sanctions` and `orgs` are read models that a replay of it rebuilds
-(`POST /admin/read-models/rebuild`). `report_instances` and `emitted` record what reporting itself announced and
-published, so a replay never publishes twice.
+(`POST /admin/read-models/rebuild`); `dirty` names the complaints whose new events are still to be folded.
+`report_instances` and `emitted` record what reporting itself announced and published, so a replay never
+publishes twice.
 """
 
 import sqlalchemy as sa
@@ -48,6 +49,13 @@ orgs = sa.Table(
     sa.Column("regimes", JSONB, nullable=True),
     # business time of its first `org.updated`: the report calendar owes the reports due after it
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=True),
+)
+
+dirty = sa.Table(
+    "dirty",
+    metadata,
+    # complaints with events not yet folded: the projector folds them in batches, one fold per complaint
+    sa.Column("complaint_id", sa.Text, primary_key=True),
 )
 
 complaints = sa.Table(

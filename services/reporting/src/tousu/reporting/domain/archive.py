@@ -1,15 +1,12 @@
 """Filing a closed complaint (ARC-*), pure: its archive class and the items of its file still missing."""
 
 from datetime import datetime
-from typing import Any
 
 from tousu.reporting.domain.complaint import ComplaintView
 
 
-def archive_class(view: ComplaintView, data: dict[str, Any]) -> str:
+def archive_class(view: ComplaintView) -> str:
     """The closure's class where routing names one (ARC-08: 客户投诉处理不满意), else how it ended."""
-    if data.get("archive_class"):
-        return str(data["archive_class"])
     if view.archive_class:
         return view.archive_class
     if view.status == "withdrawn":

@@ -89,6 +89,7 @@ class ComplaintView:
     """unknown (facts before the complaint itself), open, referred, closed, withdrawn."""
     closed_at: str | None = None
     closed_at_intake: bool = False
+    closed_by: str | None = None
     archive_class: str | None = None
     acknowledged_at: str | None = None
     replied_at: str | None = None
@@ -212,6 +213,7 @@ def fold(complaint_id: str, facts: Iterable[Fact], tenant: str | None = None) ->
         elif t == "complaint.closed_at_intake":
             _complaint_fields(view, d)
             view.status, view.closed_at, view.closed_at_intake = "closed", _s(d.get("closed_at")) or at, True
+            view.closed_by = view.closed_by or d.get("receiving_unit")
             view.satisfied = bool(d.get("customer_satisfied", True))
             view.solution = view.solution or d.get("resolution")
             view.received_at = view.received_at or at
@@ -253,6 +255,7 @@ def fold(complaint_id: str, facts: Iterable[Fact], tenant: str | None = None) ->
             if view.status != "withdrawn":
                 view.status = "closed"
             view.closed_at = view.closed_at or at
+            view.closed_by = view.closed_by or d.get("by")
             view.archive_class = d.get("archive_class") or view.archive_class
             if d.get("satisfied") is not None:
                 view.satisfied = bool(d["satisfied"])

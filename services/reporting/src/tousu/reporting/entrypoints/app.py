@@ -13,10 +13,12 @@ from tousu.reporting.adapters.tables import kit
 from tousu.reporting.entrypoints import dashboard, http
 from tousu.reporting.service_layer.calendar import ReportCalendar
 from tousu.reporting.service_layer.catalogue import Catalogue
+from tousu.reporting.service_layer.projections import project_dirty
 from tousu.reporting.service_layer.reactions import Reactions
 
-log = structlog.get_logger("tousu.reporting.calendar")
+log = structlog.get_logger("tousu.reporting")
 TICK_S = 0.5
+PROJECT_IDLE_S = 0.1
 
 
 def calendar_task(calendar: ReportCalendar) -> BackgroundTask:
@@ -35,12 +37,33 @@ def calendar_task(calendar: ReportCalendar) -> BackgroundTask:
     return report_calendar
 
 
+def projector_task(reactions: Reactions) -> BackgroundTask:
+    async def projector(runtime: ServiceRuntime) -> None:
+        """Fold the complaints with new events, in batches, and file those that ended."""
+        while True:
+            folded = 0
+            try:
+                async with runtime.unit_of_work() as uow:
+                    views = await project_dirty(uow)
+                    await reactions.archive(uow, views)
+                    folded = len(views)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("projection failed; retrying")
+            if not folded:
+                await asyncio.sleep(PROJECT_IDLE_S)
+
+    return projector
+
+
 def build_spec(catalogue: Catalogue) -> ServiceSpec:
+    reactions = Reactions(catalogue)
     return ServiceSpec(
         name="reporting",
         tables=kit,
-        handlers={"*": Reactions(catalogue).on_event},
-        background=[calendar_task(ReportCalendar(catalogue))],
+        handlers={"*": reactions.on_event},
+        background=[projector_task(reactions), calendar_task(ReportCalendar(catalogue))],
     )
 
 

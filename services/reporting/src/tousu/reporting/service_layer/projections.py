@@ -1,7 +1,8 @@
 """Read models kept from the event history: complaints, sanctions, the organisation replica.
 
-Each row is a fold of every stored event it concerns, recomputed when one of them arrives: idempotent, indifferent to
-delivery order, and what a rebuild from the `events` table gives again.
+Each row is a fold of every stored event it concerns, recomputed when one of them arrives (complaints in batches by
+the projector, which folds a complaint once however many of its events came): idempotent, indifferent to delivery
+order, and what a rebuild from the `events` table gives again.
 """
 
 from collections import defaultdict
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from tousu.contracts.envelope import CloudEvent
 from tousu.kit.uow import UnitOfWork
 from tousu.reporting.adapters import tables as t
-from tousu.reporting.domain.complaint import UNIT_FIELDS, Fact, fold
+from tousu.reporting.domain.complaint import UNIT_FIELDS, ComplaintView, Fact, fold
 
 SANCTION_TYPES = ("sanction.imposed", "sanction.fulfilled", "sanction.lifted")
 
@@ -37,24 +38,60 @@ def _complaint_row(complaint_id: str, facts: list[Fact], tenant: str | None) -> 
     }
 
 
-async def refold_complaint(uow: UnitOfWork, complaint_id: str) -> None:
-    # Replicas refolding one complaint at once would each miss the other's uncommitted event: take turns.
-    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"complaint:{complaint_id}"))))
-    rows = (
-        await uow.session.execute(
-            sa.select(t.events.c.envelope, t.events.c.occurred_at, t.events.c.tenant).where(
-                t.events.c.complaint_id == complaint_id
-            )
-        )
-    ).all()
-    tenant = _complaint_tenant(rows)
-    row = _complaint_row(complaint_id, [_fact(r.envelope, r.occurred_at) for r in rows], tenant)
-    stmt = insert(t.complaints).values(**row)
+async def mark(uow: UnitOfWork, complaint_id: str) -> None:
+    """The complaint has a new event: the projector folds it again. The no-op update locks a row already there,
+    so a projector cannot claim it and fold before this event is committed (it skips locked rows)."""
+    stmt = insert(t.dirty).values(complaint_id=complaint_id)
     await uow.session.execute(
         stmt.on_conflict_do_update(
-            index_elements=[t.complaints.c.complaint_id], set_={k: stmt.excluded[k] for k in row if k != "complaint_id"}
+            index_elements=[t.dirty.c.complaint_id], set_={"complaint_id": stmt.excluded.complaint_id}
         )
     )
+
+
+async def project_dirty(uow: UnitOfWork, limit: int = 500) -> list[ComplaintView]:
+    """Fold a batch of complaints with new events, one fold each however many events came. A complaint marked
+    again while this runs waits for its row here, so its next fold sees every committed event."""
+    claimed = (
+        (
+            await uow.session.execute(
+                sa.delete(t.dirty)
+                .where(
+                    t.dirty.c.complaint_id.in_(
+                        sa.select(t.dirty.c.complaint_id)
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                        .scalar_subquery()
+                    )
+                )
+                .returning(t.dirty.c.complaint_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not claimed:
+        return []
+    facts: dict[str, list[Fact]] = defaultdict(list)
+    tenants: dict[str, list[Any]] = defaultdict(list)
+    rows = await uow.session.execute(
+        sa.select(t.events.c.envelope, t.events.c.occurred_at, t.events.c.tenant, t.events.c.complaint_id).where(
+            t.events.c.complaint_id.in_(claimed)
+        )
+    )
+    for r in rows:
+        facts[r.complaint_id].append(_fact(r.envelope, r.occurred_at))
+        tenants[r.complaint_id].append(r)
+    values = [_complaint_row(cid, facts[cid], _complaint_tenant(tenants[cid])) for cid in claimed if facts[cid]]
+    if values:
+        stmt = insert(t.complaints).values(values)
+        await uow.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[t.complaints.c.complaint_id],
+                set_={k: stmt.excluded[k] for k in values[0] if k != "complaint_id"},
+            )
+        )
+    return [ComplaintView.from_json(v["view"]) for v in values]
 
 
 def _complaint_tenant(rows: Iterable[Any]) -> str | None:
@@ -126,7 +163,7 @@ async def apply_org(uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime
 
 async def project(uow: UnitOfWork, event: CloudEvent) -> None:
     if event.complaint_id:
-        await refold_complaint(uow, event.complaint_id)
+        await mark(uow, event.complaint_id)
     if event.type in SANCTION_TYPES and event.data.get("sanction_id"):
         await refold_sanction(uow, str(event.data["sanction_id"]))
     if event.type == "org.updated":

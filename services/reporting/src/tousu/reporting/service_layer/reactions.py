@@ -2,10 +2,11 @@
 
 * A fact a regime's report names as its `trigger` (a large-scale detection, a public criticism) obliges a report
   to the regulator: `regulator.report_required` with the due time the policy counts from the fact (RPT-07, SAN-02).
-* A complaint closed, closed at intake or withdrawn is filed: `complaint.archived` with its archive class, the
-  retention its regime sets (ARC-05, ARC-14) and the items of the file still missing (ARC-02, ARC-03).
+* A complaint the projector finds closed, closed at intake or withdrawn is filed: `complaint.archived` with its
+  archive class, the retention its regime sets (ARC-05, ARC-14) and the items of the file still missing (ARC-02,
+  ARC-03).
 
-Both are published once per fact, whatever redeliveries or replays (`emitted`).
+Both are published once, whatever redeliveries or replays (`emitted`).
 """
 
 from datetime import datetime
@@ -21,7 +22,7 @@ from tousu.kit.consumer import Delivery
 from tousu.kit.uow import UnitOfWork
 from tousu.reporting.adapters import tables as t
 from tousu.reporting.domain.archive import archive_class, missing_items, years_after
-from tousu.reporting.domain.complaint import CLOSING, ComplaintView
+from tousu.reporting.domain.complaint import ComplaintView
 from tousu.reporting.domain.periods import due_at
 from tousu.reporting.service_layer.catalogue import Catalogue, Owed
 from tousu.reporting.service_layer.history import store
@@ -50,8 +51,6 @@ class Reactions:
         await project(uow, event)
         for owed in self.catalogue.triggered_by(event.type):
             await self._regulator_report(uow, event, owed)
-        if event.type in CLOSING and event.complaint_id:
-            await self._archive(uow, event)
 
     async def _regimes(self, uow: UnitOfWork, event: CloudEvent) -> set[str]:
         """The fact's regime and those of the organisations it concerns and their ancestors (a bank that stacks
@@ -108,32 +107,32 @@ class Reactions:
             subject=event.subject,
         )
 
-    async def _archive(self, uow: UnitOfWork, event: CloudEvent) -> None:
-        complaint_id = event.complaint_id
-        assert complaint_id is not None
-        if not await first_time(uow, f"archive:{complaint_id}", uow.now()):
-            return
-        raw = (
-            await uow.session.execute(sa.select(t.complaints.c.view).where(t.complaints.c.complaint_id == complaint_id))
-        ).scalar_one()
-        view = ComplaintView.from_json(raw)
-        regime = view.regime or str(event.data.get("regime") or "")
+    async def archive(self, uow: UnitOfWork, views: list[ComplaintView]) -> None:
+        """File the complaints the projector found ended, each once."""
+        for view in views:
+            ended = view.status in ("closed", "withdrawn") and view.closed_at and view.tenant
+            if ended and await first_time(uow, f"archive:{view.complaint_id}", uow.now()):
+                self._archived(uow, view)
+
+    def _archived(self, uow: UnitOfWork, view: ComplaintView) -> None:
+        regime = view.regime or ""
         years = self.catalogue.parameter(regime, "retention_years")
-        at = event.occurred_at
+        at = datetime.fromisoformat(str(view.closed_at))
+        missing = missing_items(view)
         uow.emit(
             "complaint.archived",
             ComplaintArchived(
                 occurred_at=at,
-                complaint_id=complaint_id,
+                complaint_id=view.complaint_id,
                 regime=regime,
-                rule="ARC-08" if event.data.get("archive_class") else None,  # the class the closure gave
-                archive_class=archive_class(view, event.data),
-                archived_by=event.data.get("by") or view.owner_unit,
+                rule="ARC-08" if view.archive_class else None,  # the class the closure gave
+                archive_class=archive_class(view),
+                archived_by=view.closed_by or view.owner_unit,
                 retention_class=f"{years}y" if isinstance(years, int) else None,
                 retain_until=years_after(at, years) if isinstance(years, int) else None,
-                complete=not missing_items(view),
-                missing=missing_items(view),
+                complete=not missing,
+                missing=missing,
                 reference=view.reference,
             ),
-            tenant=event.tenant,
+            tenant=str(view.tenant),
         )
