@@ -157,7 +157,7 @@ async def _complaints(
     query = sa.select(t.complaints).where(c.regime == book.regime, column >= period.start, column < period.end)
     assert rule.target is not None
     if rule.target.field == "respondent_unit":
-        units = [u for u in tree.records if tree.within(u, org) or tree.parent(u) == org] or [org]
+        units = [u for u in tree.records if tree.within(u, org)] or [org]
         query = query.where(c.respondent_unit.in_(units))
     return [
         r
