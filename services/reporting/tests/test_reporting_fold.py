@@ -154,3 +154,9 @@ def test_stats_figures_and_grouping() -> None:
     assert set(grouped([a, b], "channel")) == {"hotline", "web"}
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 90) == 5.0
+
+
+def test_a_fact_missing_what_its_type_promises_is_left_out() -> None:
+    broken = fact(20, "complaint.forwarded", "2026-10-01T09:00:00+08:00", **BASE)  # no to_unit
+    v = fold(C, [*HISTORY, broken])
+    assert (v.status, v.owner_unit, v.satisfied) == ("closed", "tb-county", False)

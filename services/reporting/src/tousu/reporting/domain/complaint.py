@@ -193,93 +193,100 @@ def fold(complaint_id: str, facts: Iterable[Fact], tenant: str | None = None) ->
         if fact.id in seen:
             continue
         seen.add(fact.id)
-        d, t, at = fact.data, fact.type, _s(fact.occurred_at)
-        units.update(str(d[f]) for f in UNIT_FIELDS if d.get(f))
-        if view.regime is None and d.get("regime"):
-            view.regime = str(d["regime"])
-        if view.reference is None and d.get("reference"):
-            view.reference = str(d["reference"])
-        if t.startswith("sla."):
-            _clock(clocks, t, d, at)
-            continue
-        if t.startswith(("complaint.", "callback.", "reconsideration.", "compliance.")):
-            view.path.append(t)
-        if t == "complaint.received":
-            _complaint_fields(view, d)
-            scope = (d.get("classification") or {}).get("scope")
-            if view.status in ("unknown", "open"):
-                view.status = "referred" if scope == "referred" else "open"
-            view.owner_unit = view.owner_unit or view.respondent_unit
-        elif t == "complaint.closed_at_intake":
-            _complaint_fields(view, d)
-            view.status, view.closed_at, view.closed_at_intake = "closed", _s(d.get("closed_at")) or at, True
-            view.closed_by = view.closed_by or d.get("receiving_unit")
-            view.satisfied = bool(d.get("customer_satisfied", True))
-            view.solution = view.solution or d.get("resolution")
-            view.received_at = view.received_at or at
-        elif t == "complaint.reclassified":
-            for name in ("kind", "priority", "category"):
-                if d.get(name) is not None:
-                    setattr(view, name, str(d[name]))
-            view.major = view.major or view.priority == "major" or bool((d.get("classification") or {}).get("major"))
-        elif t == "complaint.assigned":
-            view.owner_unit = str(d["unit"])
-        elif t == "complaint.forwarded":
-            view.owner_unit = str(d["to_unit"])
-        elif t == "complaint.redispatched":
-            view.owner_unit = str(d["to_unit"])
-            view.dispatches = max(view.dispatches, int(d.get("dispatch_number") or 2))
-        elif t == "complaint.acknowledged":
-            view.acknowledged_at = view.acknowledged_at or at
-        elif t == "complaint.replied" and not d.get("to_unit"):
-            view.replied_at = view.replied_at or at
-        elif t == "complaint.result_submitted":
-            view.result_at = view.result_at or at
-            view.solution = d.get("solution") or view.solution
-            view.rectification_measures = d.get("rectification_measures") or view.rectification_measures
-        elif t == "complaint.result_rejected":
-            view.result_rejections += 1
-        elif t == "complaint.objected":
-            view.objections += 1
-        elif t == "complaint.escalated":
-            view.escalations.append(
-                {
-                    "at": at,
-                    "level": d.get("level"),
-                    "stage": d.get("stage"),
-                    "target_unit": d.get("target_unit"),
-                    "reason": d.get("reason"),
-                }
-            )
-        elif t == "complaint.closed":
-            if view.status != "withdrawn":
-                view.status = "closed"
-            view.closed_at = view.closed_at or at
-            view.closed_by = view.closed_by or d.get("by")
-            view.archive_class = d.get("archive_class") or view.archive_class
-            if d.get("satisfied") is not None:
-                view.satisfied = bool(d["satisfied"])
-        elif t == "complaint.withdrawn":
-            view.status, view.closed_at = "withdrawn", at
-        elif t == "callback.recorded":
-            if d.get("sample"):
-                view.sample_callbacks += 1
-            else:
-                view.callbacks += 1
-            view.satisfied = bool(d["satisfied"])
-        elif t == "complaint.repeat_detected":
-            view.repeat, view.repeat_cause = True, d.get("cause")
-            view.parent_complaint_id = str(d.get("parent_complaint_id") or view.parent_complaint_id or "") or None
-        elif t == "responsibility.determined":
-            view.responsible = bool(d["responsible"])
-            view.responsibility_type = d.get("type")
-        elif t == "reconsideration.requested":
-            view.reconsideration_requested = True
-        elif t == "compliance.referred":
-            view.compliance_referred = True
+        try:
+            _apply(view, clocks, units, fact)
+        except (KeyError, TypeError, ValueError):
+            continue  # a fact lacking what its type promises is left out, never a stalled read model
     view.clocks = sorted(clocks.values(), key=lambda c: (c.started_at or "", c.stage, c.cycle))
     view.units = sorted(units)
     return view
+
+
+def _apply(view: ComplaintView, clocks: dict[tuple[str, int], Clock], units: set[str], fact: Fact) -> None:
+    d, t, at = fact.data, fact.type, _s(fact.occurred_at)
+    units.update(str(d[f]) for f in UNIT_FIELDS if d.get(f))
+    if view.regime is None and d.get("regime"):
+        view.regime = str(d["regime"])
+    if view.reference is None and d.get("reference"):
+        view.reference = str(d["reference"])
+    if t.startswith("sla."):
+        _clock(clocks, t, d, at)
+        return
+    if t.startswith(("complaint.", "callback.", "reconsideration.", "compliance.")):
+        view.path.append(t)
+    if t == "complaint.received":
+        _complaint_fields(view, d)
+        scope = (d.get("classification") or {}).get("scope")
+        if view.status in ("unknown", "open"):
+            view.status = "referred" if scope == "referred" else "open"
+        view.owner_unit = view.owner_unit or view.respondent_unit
+    elif t == "complaint.closed_at_intake":
+        _complaint_fields(view, d)
+        view.status, view.closed_at, view.closed_at_intake = "closed", _s(d.get("closed_at")) or at, True
+        view.closed_by = view.closed_by or d.get("receiving_unit")
+        view.satisfied = bool(d.get("customer_satisfied", True))
+        view.solution = view.solution or d.get("resolution")
+        view.received_at = view.received_at or at
+    elif t == "complaint.reclassified":
+        for name in ("kind", "priority", "category"):
+            if d.get(name) is not None:
+                setattr(view, name, str(d[name]))
+        view.major = view.major or view.priority == "major" or bool((d.get("classification") or {}).get("major"))
+    elif t == "complaint.assigned":
+        view.owner_unit = str(d["unit"])
+    elif t == "complaint.forwarded":
+        view.owner_unit = str(d["to_unit"])
+    elif t == "complaint.redispatched":
+        view.owner_unit = str(d["to_unit"])
+        view.dispatches = max(view.dispatches, int(d.get("dispatch_number") or 2))
+    elif t == "complaint.acknowledged":
+        view.acknowledged_at = view.acknowledged_at or at
+    elif t == "complaint.replied" and not d.get("to_unit"):
+        view.replied_at = view.replied_at or at
+    elif t == "complaint.result_submitted":
+        view.result_at = view.result_at or at
+        view.solution = d.get("solution") or view.solution
+        view.rectification_measures = d.get("rectification_measures") or view.rectification_measures
+    elif t == "complaint.result_rejected":
+        view.result_rejections += 1
+    elif t == "complaint.objected":
+        view.objections += 1
+    elif t == "complaint.escalated":
+        view.escalations.append(
+            {
+                "at": at,
+                "level": d.get("level"),
+                "stage": d.get("stage"),
+                "target_unit": d.get("target_unit"),
+                "reason": d.get("reason"),
+            }
+        )
+    elif t == "complaint.closed":
+        if view.status != "withdrawn":
+            view.status = "closed"
+        view.closed_at = view.closed_at or at
+        view.closed_by = view.closed_by or d.get("by")
+        view.archive_class = d.get("archive_class") or view.archive_class
+        if d.get("satisfied") is not None:
+            view.satisfied = bool(d["satisfied"])
+    elif t == "complaint.withdrawn":
+        view.status, view.closed_at = "withdrawn", at
+    elif t == "callback.recorded":
+        if d.get("sample"):
+            view.sample_callbacks += 1
+        else:
+            view.callbacks += 1
+        view.satisfied = bool(d["satisfied"])
+    elif t == "complaint.repeat_detected":
+        view.repeat, view.repeat_cause = True, d.get("cause")
+        view.parent_complaint_id = str(d.get("parent_complaint_id") or view.parent_complaint_id or "") or None
+    elif t == "responsibility.determined":
+        view.responsible = bool(d["responsible"])
+        view.responsibility_type = d.get("type")
+    elif t == "reconsideration.requested":
+        view.reconsideration_requested = True
+    elif t == "compliance.referred":
+        view.compliance_referred = True
 
 
 def _clock(clocks: dict[tuple[str, int], Clock], t: str, d: Mapping[str, Any], at: str | None) -> None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from tousu.contracts.policy import Policy, Report
-from tousu.kit.errors import FieldError, NotFoundError, PermanentError
+from tousu.kit.errors import NotFoundError
 from tousu.reporting.domain.periods import CALENDAR_PERIODS
 
 
@@ -38,13 +38,9 @@ class Catalogue:
                 return preferred[0]
         return matches[0]
 
-    def regime_of(self, kind: str, regime: str | None) -> Owed:
-        if regime is None:
-            return self.find(kind)
-        for o in self.all():
-            if o.report.kind == kind and o.regime == regime:
-                return o
-        raise PermanentError("unknown report", [FieldError("regime", f"{regime} has no report {kind}", "RPT-01")])
+    def regime_of(self, kind: str, regime: str) -> Owed:
+        """The report `kind` of `regime` (the regime an instance was announced under)."""
+        return self.find(kind, [regime])
 
     def callback_coverage(self, regime: str) -> dict[str, float]:
         policy = self.policies.get(regime)
