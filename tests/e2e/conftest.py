@@ -29,7 +29,7 @@ def platform(amqp_url: str, postgres_url: str) -> Iterator[Platform]:
     platform.migrate()
     platform.start()
     try:
-        platform.wait_ready()
+        platform.wait_ready(timeout=180)
         yield platform
     finally:
         platform.stop()
