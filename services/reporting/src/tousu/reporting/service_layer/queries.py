@@ -229,7 +229,7 @@ async def dashboard(uow: UnitOfWork, caller: Principal, now: datetime) -> dict[s
             }
         )
     rows.sort(key=lambda r: (not r["breached"], r["next_due_at"] or "9999", r["reference"] or ""))
-    recent = await views(uow, sc, now - timedelta(days=DASHBOARD_DAYS), None)
+    recent = await views(uow, sc, now - timedelta(days=DASHBOARD_DAYS), now)
     escalations = sorted(
         ({**e, "reference": v.reference, "complaint_id": v.complaint_id} for v in recent for e in v.escalations),
         key=lambda e: str(e["at"]),
