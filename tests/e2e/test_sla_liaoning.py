@@ -88,7 +88,8 @@ async def test_sla02_05_as02_member_and_outlet_timers_and_the_progress_report_pa
                 "OUTLET_RESULT": "2026-04-14T23:59:59+08:00",
             }
             assert (clocks["MEMBER_REPORT"]["owner_unit"], clocks["OUTLET_RESULT"]["owner_unit"]) == (BANK, OUTLET)
-            await act("complaint.verified", cid, "2026-04-09T10:00:00+08:00", by=BANK, valid=True)
+            await act("complaint.verified", cid, "2026-04-09T09:00:00+08:00", by=BANK, valid=True)
+            await wait(spy, "sla.met", cid, "VERIFY")
 
         # (a) the outlet replies and submits its result; the member reports to the association
         a, b, c = cases["a"], cases["b"], cases["c"]
