@@ -159,6 +159,9 @@ async def test_as08_rcn04_san30_an_appeal_goes_to_the_next_level_whose_decision_
     assert "re-determined" in penalty["lift_reason"]
     old = (await h.http.get(f"/v1/determinations/{first['id']}")).json()
     assert old["status"] == "superseded"
+    assert old["appeal"]["reason"] == "the fee code was preset by the system"
+    [accepted] = await h.spy.wait_for("responsibility.appealed", lambda e: e.data["accepted"] and e.complaint_id == cid)
+    assert accepted.data["reason"] is None  # the employee's words stay off the bus
     refused = await h.http.post(f"/v1/determinations/{second.json()['id']}/appeal", json={"appellant": "teller-li"})
     assert refused.status_code == 409
     assert refused.json()["rule"] == "RCN-04"

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from sanctions_harness import Harness, harness
 
+from tousu.kit.auth import issue_token
+from tousu.kit.settings import DEV_TOKEN_SECRET
+
 pytestmark = pytest.mark.integration
 LN = "liaoning-banking-association"
 
@@ -313,3 +316,27 @@ async def test_san04_rectification_opinion_when_the_member_verifies_a_valid_comp
         },
     )
     assert await h.sanctions(org=ids["other"]) == []
+
+
+async def test_contract_3_a_caller_sees_its_own_subtree_and_needs_the_role_to_act(h: Harness) -> None:
+    ids, others = await world(h), await world(h)
+    for bank in (ids, others):
+        await complaint(h, bank, "2026-10-12T10:00")
+        await complaint(h, bank, "2026-10-13T10:00")
+    [mine] = await h.sanctions(org=ids["bank"])
+    [theirs] = await h.sanctions(org=others["bank"])
+
+    def as_(org: str, *roles: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(DEV_TOKEN_SECRET, org, roles)}"}
+
+    bank = as_(ids["bank"], "supervisor")
+    seen = (await h.http.get("/v1/sanctions", headers=bank)).json()
+    assert [s["id"] for s in seen] == [mine["id"]]
+    assert (await h.http.get(f"/v1/sanctions/{theirs['id']}", headers=bank)).status_code == 404
+    association = (await h.http.get("/v1/sanctions", headers=as_(ids["assoc"], "auditor"))).json()
+    assert [s["id"] for s in association] == [mine["id"]]  # the association issued it
+    handler = as_(ids["bank"], "handler")
+    refused = await h.http.post(f"/v1/sanctions/{mine['id']}/fulfilment", json={}, headers=handler)
+    assert refused.status_code == 403
+    assert (await h.http.get("/v1/sanctions")).status_code == 200
+    assert (await h.http.get("/v1/sanctions", headers={"Authorization": "Bearer nope"})).status_code == 401

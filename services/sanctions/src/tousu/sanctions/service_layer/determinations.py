@@ -255,14 +255,16 @@ async def appeal(
         determination_id=str(determination_id),
         appellant=appellant,
         to_body=to_body,
-        reason=refusal or reason,
+        reason=refusal,
         accepted=refusal is None,
     )
     if refusal is None:
+        # The employee's own words stay with the determination, never on the bus: they may name the customer.
+        appeal = {"appellant": appellant, "reason": reason, "at": iso(at), "to_body": to_body}
         await uow.session.execute(
             sa.update(t.determinations)
             .where(t.determinations.c.id == determination_id)
-            .values(appeal_pending=True, appeals=current.appeals + 1)
+            .values(appeal_pending=True, appeals=current.appeals + 1, data={**current.data, "appeal": appeal})
         )
     uow.emit("responsibility.appealed", data, tenant=current.tenant)
     return refusal is None, data.model_dump(mode="json")
