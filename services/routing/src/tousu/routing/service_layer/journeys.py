@@ -36,9 +36,10 @@ class CaseNotYetKnown(Exception):
 
 @dataclass
 class Routing:
-    history: dict[str, dict[str, Policy]]
-    """Regime → version → policy: a case keeps the version its complaint was received under."""
-    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    history: dict[str, dict[str, Policy]] = field(repr=False)
+    """Regime → version → policy: a case keeps the version its complaint was received under. Not in the repr: a
+    traceback that shows locals (a retried out-of-order event) would render every policy."""
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar, repr=False)
 
     def policy(self, regime: str, version: str) -> Policy:
         versions = self.history.get(regime)
@@ -166,7 +167,7 @@ class Routing:
             "type": action.type,
             "event": ACTION_EVENTS[action.type],
             "events": [{"id": str(e.id), "type": e.type} for e in events],
-            "status": journey.case.status,
+            "case_status": journey.case.status,
         }
 
     async def on_case_act(self, uow: UnitOfWork, delivery: Delivery) -> None:

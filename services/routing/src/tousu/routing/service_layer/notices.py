@@ -51,7 +51,7 @@ async def record_notice(
                 occurred_at=notice.notified_at,
                 rule=verdict.rule,
                 reason="late change notice",
-                to_unit=registry.superior(org_id),
+                to_unit=org.parent,
                 source="change_notice",
                 org=org_id,
                 change=notice.change,
