@@ -2,6 +2,7 @@
 calendars, provisional years and their rescheduling (ARCHITECTURE §3, §5; CONTRACT §6)."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import Harness, at, ts
@@ -263,5 +264,45 @@ async def test_arch5_a_deadline_into_an_unknown_year_is_provisional_until_the_ye
             ("MEMBER_REPORT", "2027-01-06T00:00:00+08:00")
         ]
     finally:
-        async with sla.sessions() as session, session.begin():
-            await calendars.delete_year(sla.uow(session), 2027)
+        await sla.call(calendars.unload_year, sla.engine.policies, 2027)
+
+
+async def test_a_replica_sees_another_replicas_organisation_change(sla: Harness) -> None:
+    """Each replica caches the organisations and calendars; a change anywhere makes every replica reload."""
+    other = Harness(sla.sessions)  # a second replica: its own engine and cache, the same database
+    await sla.org("lr-a", "company")
+    cid = await sla.receive(LN, "2026-04-03T15:20", receiving_unit="lr-a")
+    await sla.assign(cid, "lr-a", "2026-04-03T15:20")
+    assert await sla.clocks(cid) == {}  # not an association: no ASSOC_FORWARD
+    await other.org("lr-a", "association")  # learnt through the other replica
+    late = await sla.receive(LN, "2026-04-03T15:20", receiving_unit="lr-a")
+    await sla.assign(late, "lr-a", "2026-04-03T15:20")
+    assert set(await sla.clocks(late)) == {"ASSOC_FORWARD"}
+
+
+async def test_arch5_the_operators_calendar_file_is_applied_where_it_differs(sla: Harness, tmp_path: Path) -> None:
+    file = tmp_path / "calendars.yaml"
+    file.write_text(
+        "years:\n"
+        "  2027:\n"
+        "    holidays: [2027-01-01]\n"
+        "    working_days: []\n"
+        "    source: operator file (test)\n"
+        "orgs:\n"
+        "  lf-bank:\n"
+        "    holidays: [2026-06-02]\n"
+        "    business_hours: ['09:00-12:00', '13:00-17:00']\n"
+        "    source: bank B (test)\n",
+        encoding="utf-8",
+    )
+    try:
+        changed, _ = await sla.call(calendars.apply_calendar_file, sla.engine.policies, file)
+        assert changed >= 2  # the year and the organisation (and any open clock they move)
+        again, _ = await sla.call(calendars.apply_calendar_file, sla.engine.policies, file)
+        assert again == 0  # nothing differs: a restart of every replica changes nothing
+        world = await _world(sla)
+        assert world.plain_calendar().year_source(2027) == "operator file (test)"
+        assert not world.calendar("lf-bank", sla.engine.policies.get(LN, "")).is_working_day(date(2026, 6, 2))
+    finally:
+        await sla.call(calendars.unload_year, sla.engine.policies, 2027)
+        await sla.call(calendars.delete_org_calendar, sla.engine.policies, "lf-bank")

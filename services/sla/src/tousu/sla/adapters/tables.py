@@ -112,6 +112,14 @@ case_events = sa.Table(
 """Every event sla consumed about a complaint: out-of-order deliveries are applied when their turn comes."""
 sa.Index("case_events_complaint", case_events.c.complaint_id, case_events.c.occurred_at)
 
+world_version = sa.Table(
+    "world_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+"""Grows with every change of the organisation replica or the calendars: replicas reload what they cached."""
+
 orgs = sa.Table(
     "orgs",
     metadata,

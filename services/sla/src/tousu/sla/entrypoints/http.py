@@ -204,10 +204,9 @@ async def delete_calendar(year: Year, caller: Caller, runtime: Runtime, request:
     require(caller, "admin")
     policies = policies_of(request)
     async with runtime.unit_of_work() as uow:
-        await calendars.lock_calendars(uow)
-        if not await calendars.delete_year(uow, year):
+        rescheduled = await calendars.unload_year(uow, policies, year)
+        if rescheduled is None:
             raise NotFoundError(f"no calendar loaded for {year}")
-        rescheduled = await calendars.reschedule_year(uow, policies, year, f"calendar {year} removed")
         world = await load_world(uow, policies)
     return {**calendars.describe_year(world, year), "rescheduled": rescheduled}
 

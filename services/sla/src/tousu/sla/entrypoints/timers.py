@@ -15,7 +15,7 @@ from tousu.sla.service_layer.world import Policies
 
 log = structlog.get_logger("tousu.sla.timers")
 POLL_S = 0.25
-GAUGE_EVERY_S = 5.0
+GAUGE_EVERY_S = 2.0
 
 
 def sweeper(policies: Policies) -> Callable[[ServiceRuntime], Coroutine[Any, Any, None]]:

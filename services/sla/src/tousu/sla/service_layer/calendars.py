@@ -20,7 +20,7 @@ from tousu.sla.adapters import tables as t
 from tousu.sla.domain.calendars import OrgCalendar
 from tousu.sla.domain.clocks import breach_of, resumed_due, warning_instant
 from tousu.sla.service_layer import clocks
-from tousu.sla.service_layer.world import Policies, World, load_world, org_calendar_of
+from tousu.sla.service_layer.world import Policies, World, changed_world, load_world, org_calendar_of
 
 log = structlog.get_logger("tousu.sla.calendars")
 
@@ -29,7 +29,9 @@ CALENDAR_LOCK = 0x51A_CA1
 
 
 async def lock_calendars(uow: UnitOfWork) -> None:
+    """Serialise calendar changes, each of which changes the world every clock counts on."""
     await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(CALENDAR_LOCK)))
+    await changed_world(uow)
 
 
 def _local_year(column: Any) -> Any:
@@ -77,6 +79,14 @@ async def load_year(uow: UnitOfWork, policies: Policies, year: YearCalendar) -> 
     await lock_calendars(uow)
     await store_year(uow, year)
     return await reschedule_year(uow, policies, year.year, f"calendar {year.year} loaded")
+
+
+async def unload_year(uow: UnitOfWork, policies: Policies, year: int) -> int | None:
+    """Remove a loaded year (the package, or a provisional count, applies again); None when none was loaded."""
+    await lock_calendars(uow)
+    if not await delete_year(uow, year):
+        return None
+    return await reschedule_year(uow, policies, year, f"calendar {year} removed")
 
 
 async def reschedule_year(uow: UnitOfWork, policies: Policies, year: int, reason: str) -> int:

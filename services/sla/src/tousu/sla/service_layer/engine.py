@@ -21,7 +21,15 @@ from tousu.kit.uow import UnitOfWork
 from tousu.sla.adapters import tables as t
 from tousu.sla.domain.clocks import APPROVALS, REQUIREMENT_ACTS, owner_of
 from tousu.sla.service_layer import clocks
-from tousu.sla.service_layer.world import ENDS_EVERYTHING, EXTENSION_ACTS, Fact, Policies, World, load_world
+from tousu.sla.service_layer.world import (
+    ENDS_EVERYTHING,
+    EXTENSION_ACTS,
+    Fact,
+    Policies,
+    World,
+    WorldCache,
+    changed_world,
+)
 
 UNIT_FIELDS = ("receiving_unit", "respondent_unit", "unit", "to_unit", "from_unit", "lodged_with", "by")
 HOLDER_MOVES = {"complaint.assigned": "unit", "complaint.forwarded": "to_unit", "complaint.redispatched": "to_unit"}
@@ -38,11 +46,13 @@ async def on_org_updated(uow: UnitOfWork, event: CloudEvent) -> None:
             where=t.orgs.c.version <= stmt.excluded.version,
         )
     )
+    await changed_world(uow)
 
 
 class Engine:
     def __init__(self, policies: Policies) -> None:
         self.policies = policies
+        self.worlds = WorldCache(policies)
 
     async def on_event(self, uow: UnitOfWork, delivery: Delivery) -> None:
         event = delivery.event
@@ -129,7 +139,7 @@ class Engine:
             )
         ).one()
         policy = self.policies.get(complaint.regime, complaint.policy_version)
-        world = await load_world(uow, self.policies)
+        world = await self.worlds.get(uow)
         if holder != row.holder and holder is not None:
             await self._follow_case(uow, policy, fact.complaint_id, holder)
         await self._stops(uow, world, policy, complaint, fact)

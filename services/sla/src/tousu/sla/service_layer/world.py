@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
 from tousu.contracts.envelope import CloudEvent
 from tousu.contracts.policy import Policy, Stage
@@ -90,6 +91,31 @@ class World:
     def plain_calendar(self) -> WorkingCalendar:
         """Loaded years and the package only (the `GET /v1/calendars/{year}` view)."""
         return WorkingCalendar(self.years)
+
+
+async def changed_world(uow: UnitOfWork) -> None:
+    """Record that the organisation replica or a calendar changed (in the same transaction as the change)."""
+    stmt = insert(t.world_version).values(id=1, version=1)
+    await uow.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[t.world_version.c.id], set_={"version": t.world_version.c.version + 1}
+        )
+    )
+
+
+class WorldCache:
+    """The world as last loaded by this process, reloaded when its version moved (any replica's change)."""
+
+    def __init__(self, policies: Policies) -> None:
+        self.policies = policies
+        self._version: int | None = None
+        self._world: World | None = None
+
+    async def get(self, uow: UnitOfWork) -> World:
+        version = (await uow.session.execute(sa.select(t.world_version.c.version))).scalar() or 0
+        if self._world is None or version != self._version:
+            self._world, self._version = await load_world(uow, self.policies), version
+        return self._world
 
 
 async def load_world(uow: UnitOfWork, policies: Policies) -> World:
