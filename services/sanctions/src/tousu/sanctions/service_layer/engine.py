@@ -4,7 +4,7 @@ Business time comes from the events (`occurred_at`), never from arrival. Handler
 inbox) and a rule fires once per subject (imposing.impose), so a redelivery or a replay imposes nothing twice.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,9 +18,9 @@ from tousu.kit.uow import UnitOfWork
 from tousu.sanctions.adapters import tables as t
 from tousu.sanctions.domain import ladder
 from tousu.sanctions.domain.orgs import Orgs
-from tousu.sanctions.domain.rules import EventTrigger, Rule, RuleBook
+from tousu.sanctions.domain.rules import EventTrigger, KpiTrigger, Rule, RuleBook
 from tousu.sanctions.service_layer import determinations, orgs, schedule
-from tousu.sanctions.service_layer.imposing import Subject, impose, lift_where, money
+from tousu.sanctions.service_layer.imposing import Subject, impose, imposed_already, lift_where, money
 from tousu.sanctions.service_layer.policies import RuleBooks
 
 log = structlog.get_logger("tousu.sanctions")
@@ -72,10 +72,15 @@ class Engine:
         book = self.books.get(complaint.regime, complaint.policy_version)
         if book is None:
             return
-        tree = await orgs.load(uow)
-        if event.type == "complaint.received":
+        feed = {"complaint.received": "received", "complaint.closed": "closed"}.get(event.type)
+        rules_here = book.on_event(event.type)
+        if not rules_here and (feed is None or not book.of_type(KpiTrigger)):
+            tree = Orgs()  # nothing here resolves a unit: spare the replica's read
+        else:
+            tree = await orgs.load(uow)
+        if feed == "received":
             await schedule.for_complaint(uow, book, tree, complaint.data, "received", event.occurred_at, event.tenant)
-        elif event.type == "complaint.closed":
+        elif feed == "closed":
             await schedule.for_complaint(uow, book, tree, complaint.data, "closed", event.occurred_at, event.tenant)
         elif event.type == "sla.breach_withdrawn":
             # A stop in time that arrived late: the breach never was, nor what it caused (ARCHITECTURE §5).
@@ -88,7 +93,7 @@ class Engine:
                 s["complaint_id"].astext == event.complaint_id,
                 s["stage"].astext == str(event.data.get("stage")),
             )
-        for rule, trigger in book.on_event(event.type):
+        for rule, trigger in rules_here:
             await self._run(uow, book, tree, rule, trigger, event, complaint)
 
     async def _project(self, uow: UnitOfWork, event: CloudEvent, needed: bool) -> Any:
@@ -178,12 +183,16 @@ class Engine:
             log.info("rule has no target", rule=rule.id, target=str(rule.target), complaint_id=event.complaint_id)
             return
         c = rule.consequence
+        key = trigger.count.same if trigger.count is not None else trigger.key
+        subject_key = "|".join(f"{k}={values.get(k)}" for k in key)
+        if trigger.effect == "sanction" and await imposed_already(uow, rule.id, rule.kind, target, subject_key):
+            return  # decided before counting: a burst against one outlet costs one indexed look-up each
         subject = Subject(
             target_org=target,
             tenant=event.tenant,
             occurred_at=event.occurred_at,
             regime=book.regime,
-            subject_key="|".join(f"{k}={values.get(k)}" for k in trigger.key),
+            subject_key=subject_key,
             persons=[str(p) for p in values.get(c.persons, [])] if c.persons else [],
             complaint_id=event.complaint_id,
             complaint_ids=[str(event.complaint_id)],
@@ -195,7 +204,6 @@ class Engine:
             counted = await self._count(uow, book, tree, rule, trigger, event, values, subject)
             if counted is None or not counted.fires:
                 return
-            subject.subject_key = "|".join(f"{k}={values.get(k)}" for k in trigger.count.same)
             subject.complaint_ids = counted.complaint_ids
             subject.figures = {"count": counted.count, "threshold": counted.threshold}
         if c.amount is not None:
@@ -233,22 +241,23 @@ class Engine:
         """How many facts of the same problem count for this rule now (SAN-01, SAN-02, SAN-10)."""
         rec = trigger.count
         assert rec is not None
-        f = t.facts.c
-        query = (
-            sa.select(f.occurred_at, f.complaint_id, f.data, t.complaints.c.data.label("complaint"))
-            .join(t.complaints, t.complaints.c.complaint_id == f.complaint_id)
-            .where(f.type == event.type, f.regime == book.regime)
-        )
-        for name in rec.same:
-            if values.get(name) is None:
-                return None
-            field = sa.func.coalesce(f.data[name].astext, t.complaints.c.data[name].astext)
-            query = query.where(field == str(values[name]))
-        matching = [
-            (at, str(cid))
-            for at, cid, data, received in (await uow.session.execute(query)).all()
-            if conditions_match(trigger.when, data, fallback=received, params=book.params, org_kind=tree.kind)
-        ]
+        if any(values.get(name) is None for name in rec.same):
+            return None
+        held_at = None
+        if trigger.escalates:
+            s = t.sanctions.c
+            held_at = (
+                await uow.session.execute(
+                    sa.select(sa.func.max(s.fulfilled_at)).where(
+                        s.policy_rule.in_(trigger.escalates),
+                        s.target_org == subject.target_org,
+                        s.subject_key == subject.subject_key,
+                        s.status == "fulfilled",
+                    )
+                )
+            ).scalar()
+            if held_at is None:
+                return None  # the previous step has not been held: nothing to escalate yet
         rectified_at = None
         if rec.reset_by_rectification_of and values.get(rec.reset_by_rectification_of):
             r = t.rectifications.c
@@ -261,20 +270,23 @@ class Engine:
                     )
                 )
             ).scalar()
-        held_at = None
-        if trigger.escalates:
-            s = t.sanctions.c
-            key = "|".join(f"{k}={values.get(k)}" for k in rec.same)
-            held_at = (
-                await uow.session.execute(
-                    sa.select(sa.func.max(s.fulfilled_at)).where(
-                        s.policy_rule.in_(trigger.escalates),
-                        s.target_org == subject.target_org,
-                        s.subject_key == key,
-                        s.status == "fulfilled",
-                    )
-                )
-            ).scalar()
-            if held_at is None:
-                return None  # the previous step has not been held: nothing to escalate yet
+        f = t.facts.c
+        query = (
+            sa.select(f.occurred_at, f.complaint_id, f.data, t.complaints.c.data.label("complaint"))
+            .join(t.complaints, t.complaints.c.complaint_id == f.complaint_id)
+            .where(f.type == event.type, f.regime == book.regime, f.occurred_at <= event.occurred_at)
+        )
+        for name in rec.same:
+            field = sa.func.coalesce(f.data[name].astext, t.complaints.c.data[name].astext)
+            query = query.where(field == str(values[name]))
+        since = max((at for at in (held_at, rectified_at) if at is not None), default=None)
+        if since is not None:
+            query = query.where(f.occurred_at > since)
+        if rec.within_days:
+            query = query.where(f.occurred_at >= event.occurred_at - timedelta(days=rec.within_days))
+        matching = [
+            (at, str(cid))
+            for at, cid, data, received in (await uow.session.execute(query)).all()
+            if conditions_match(trigger.when, data, fallback=received, params=book.params, org_kind=tree.kind)
+        ]
         return ladder.recurrence(rec, matching, event.occurred_at, rectified_at, held_at)

@@ -50,11 +50,10 @@ class Subject:
     amount: Money | None = None
 
 
-async def _exists(uow: UnitOfWork, policy_rule: str | None, kind: str, subject: Subject) -> bool:
+async def imposed_already(uow: UnitOfWork, policy_rule: str | None, kind: str, target: str, subject_key: str) -> bool:
+    """Whether this subject already has this sanction (not lifted)."""
     s = t.sanctions.c
-    query = sa.select(s.id).where(
-        s.target_org == subject.target_org, s.subject_key == subject.subject_key, s.status != "lifted"
-    )
+    query = sa.select(s.id).where(s.target_org == target, s.subject_key == subject_key, s.status != "lifted")
     query = query.where(s.policy_rule == policy_rule) if policy_rule else query.where(s.kind == kind)
     return (await uow.session.execute(query.limit(1))).first() is not None
 
@@ -80,7 +79,7 @@ async def impose(
 ) -> uuid.UUID | None:
     """Impose unless the same subject already has it; then impose what the rule's followers chain to it."""
     policy_rule = rule.id if rule else None
-    if await _exists(uow, policy_rule, kind, subject):
+    if await imposed_already(uow, policy_rule, kind, subject.target_org, subject.subject_key):
         return None
     c = consequence or (rule.consequence if rule else Consequence())
     sanction_id = uuid.uuid4()
