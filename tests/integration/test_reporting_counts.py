@@ -151,7 +151,7 @@ def generate(seed: int = 2026) -> World:
     n = 0
     for regime, (root, units, categories) in WORLD.items():
         leaves = [u for u, _, _, _ in units if u != root]
-        for i in range(24):
+        for i in range(20):
             n += 1
             cid = f"{regime[:3]}-{i:03d}-{uuid.uuid4().hex[:6]}"
             unit = rng.choice(leaves)
@@ -561,7 +561,7 @@ async def test_rpt_every_report_equals_an_independent_count_and_a_rebuild_by_rep
         async def all_stored() -> bool:  # and folded
             return await stored(database_url) == len(world.events) and await pending(database_url) == 0
 
-        await eventually(all_stored, timeout=60, interval=0.3)
+        await eventually(all_stored, timeout=90, interval=0.3)
         count = Count(world)
         docs = await get_all(reporting)
         check_reports(docs, count)
@@ -574,6 +574,16 @@ async def test_rpt_every_report_equals_an_independent_count_and_a_rebuild_by_rep
         assert {k: g["volume"] for k, g in r.json()["groups"].items()} == dict(
             Counter(c["category"] for c in tb.values())
         )
+
+        # a unit sees its own part of the hierarchy only (CONTRACT §3)
+        member = {"Authorization": f"Bearer {issue_token(DEV_TOKEN_SECRET, 'ln-m2', ['supervisor'])}"}
+        mine = await reporting.get("/v1/stats", params={"period": "2026-H1"}, headers=member)
+        ln_m2 = count.complaints("ln-m2", *period("2026-H1"))
+        assert (mine.json()["org"], mine.json()["volume"]) == ("ln-m2", len(ln_m2))
+        above = await reporting.get(
+            "/v1/reports/association-bulletin", params={"period": "2026-H1", "org": "ln-as"}, headers=member
+        )
+        assert above.status_code == 404
 
         # reporting's own duties: one archive per closed or withdrawn complaint, one regulator report (SAN-02)
         ended = {
