@@ -575,6 +575,16 @@ async def test_rpt_every_report_equals_an_independent_count_and_a_rebuild_by_rep
             Counter(c["category"] for c in tb.values())
         )
 
+        # the statistics (SQL aggregates) and the reports (the domain's figures) agree, grouped or not
+        for kind, p, org in REPORTS:
+            r = await reporting.get("/v1/stats", params={"period": p, "org": org})
+            assert r.status_code == 200, r.text
+            same = {k: v for k, v in r.json().items() if k not in ("org", "from", "to", "group_by")}
+            assert same == docs[kind]["figures"], kind
+        grouped = (await reporting.get("/v1/stats", params={"period": "2026-Q2", "group_by": "regime"})).json()
+        assert grouped["volume"] == sum(g["volume"] for g in grouped["groups"].values())
+        assert grouped["groups"]["tobacco-bureau"] == docs["tobacco-circular"]["figures"]
+
         # a unit sees its own part of the hierarchy only (CONTRACT §3)
         member = {"Authorization": f"Bearer {issue_token(DEV_TOKEN_SECRET, 'ln-m2', ['supervisor'])}"}
         mine = await reporting.get("/v1/stats", params={"period": "2026-H1"}, headers=member)

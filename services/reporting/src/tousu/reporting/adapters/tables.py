@@ -68,6 +68,19 @@ complaints = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("units", ARRAY(sa.Text), nullable=False),
     sa.Column("view", JSONB, nullable=False),  # domain.complaint.ComplaintView: the fold of all its events
+    # the figures of GET /v1/stats, derived from the view, so the statistics are SQL aggregates at any size
+    sa.Column("respondent_unit", sa.Text, nullable=True),
+    sa.Column("category", sa.Text, nullable=True),
+    sa.Column("channel", sa.Text, nullable=True),
+    sa.Column("kind", sa.Text, nullable=True),
+    sa.Column("breached", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("timely", sa.Boolean, nullable=True),
+    sa.Column("handling_hours", sa.Float, nullable=True),
+    sa.Column("satisfied", sa.Boolean, nullable=True),
+    sa.Column("repeat", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("escalations", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("responsible", sa.Boolean, nullable=True),
+    sa.Column("clock_states", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
 )
 sa.Index("complaints_received", complaints.c.received_at)
 sa.Index("complaints_status", complaints.c.status)

@@ -35,6 +35,18 @@ def _complaint_row(complaint_id: str, facts: list[Fact], tenant: str | None) -> 
         "received_at": datetime.fromisoformat(view.received_at) if view.received_at else None,
         "units": view.units,
         "view": view.to_json(),
+        "respondent_unit": view.respondent_unit,
+        "category": view.category,
+        "channel": view.channel,
+        "kind": view.kind,
+        "breached": view.breached,
+        "timely": view.timely,
+        "handling_hours": view.handling_hours,
+        "satisfied": view.satisfied,
+        "repeat": view.repeat,
+        "escalations": len(view.escalations),
+        "responsible": view.responsible,
+        "clock_states": [{"stage": c.stage, "state": "running" if c.open else c.state} for c in view.clocks],
     }
 
 
