@@ -90,13 +90,22 @@ async def unload_year(uow: UnitOfWork, policies: Policies, year: int) -> int | N
 
 
 async def reschedule_year(uow: UnitOfWork, policies: Policies, year: int, reason: str) -> int:
-    open_clocks = t.clocks.c.stopped_at.is_(None)
     touches = sa.and_(
         _local_year(t.clocks.c.started_at) <= year,
         sa.or_(_local_year(t.clocks.c.due_at) >= year, _local_year(t.clocks.c.cap_at) >= year),
     )
-    rows = (await uow.session.execute(sa.select(t.clocks).where(open_clocks, touches).with_for_update())).all()
+    rows = (await uow.session.execute(_recountable().where(touches))).all()
     return await reschedule(uow, await load_world(uow, policies), rows, reason, year)
+
+
+def _recountable() -> sa.Select[Any]:
+    """Open clocks counted from their start whose breach is not published yet, locked in one order."""
+    return (
+        sa.select(t.clocks)
+        .where(t.clocks.c.stopped_at.is_(None), t.clocks.c.due_basis == "count", sa.not_(t.clocks.c.breached))
+        .order_by(t.clocks.c.id)
+        .with_for_update()
+    )
 
 
 # -- organisation overrides -------------------------------------------------------------------------------------
@@ -139,11 +148,9 @@ async def get_org_calendar(uow: UnitOfWork, org_id: str) -> OrgCalendar | None:
 
 async def reschedule_org(uow: UnitOfWork, policies: Policies, org_id: str) -> int:
     world = await load_world(uow, policies)
-    rows = (
-        await uow.session.execute(sa.select(t.clocks).where(t.clocks.c.stopped_at.is_(None)).with_for_update())
-    ).all()
-    touched = [r for r in rows if world.within(r.owner_unit, org_id)]
-    return await reschedule(uow, world, touched, f"calendar of organisation {org_id} changed", None)
+    subtree = [unit for unit in {*world.parents, org_id} if world.within(unit, org_id)]
+    rows = (await uow.session.execute(_recountable().where(t.clocks.c.owner_unit.in_(subtree)))).all()
+    return await reschedule(uow, world, rows, f"calendar of organisation {org_id} changed", None)
 
 
 # -- recounting -------------------------------------------------------------------------------------------------

@@ -153,16 +153,17 @@ class Engine:
         await self._starts(uow, world, policy, complaint, fact)
 
     async def _open(self, uow: UnitOfWork, complaint_id: str) -> list[Any]:
-        return list(
-            (
-                await uow.session.execute(
-                    sa.select(t.clocks)
-                    .where(t.clocks.c.complaint_id == complaint_id, t.clocks.c.stopped_at.is_(None))
-                    .order_by(t.clocks.c.started_at, t.clocks.c.stage)
-                    .with_for_update()
-                )
-            ).all()
-        )
+        """The complaint's open clocks, locked in id order (as a calendar recount locks them, so the two never
+        deadlock), handled in the order they started."""
+        rows = (
+            await uow.session.execute(
+                sa.select(t.clocks)
+                .where(t.clocks.c.complaint_id == complaint_id, t.clocks.c.stopped_at.is_(None))
+                .order_by(t.clocks.c.id)
+                .with_for_update()
+            )
+        ).all()
+        return sorted(rows, key=lambda c: (c.started_at, c.stage, c.cycle))
 
     def _matches(
         self, trigger: Trigger, fact: Fact, facts: dict[str, Any], policy: Policy, world: World, owner: str | None

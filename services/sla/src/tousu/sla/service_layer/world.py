@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from tousu.contracts.envelope import CloudEvent
 from tousu.contracts.policy import Policy, Stage
 from tousu.kit.calendar import WorkingCalendar, YearCalendar
+from tousu.kit.errors import FieldError, PermanentError
 from tousu.kit.uow import UnitOfWork
 from tousu.sla.adapters import tables as t
 from tousu.sla.domain.calendars import OrgCalendar, build_calendar
@@ -34,7 +35,8 @@ class Fact:
     @classmethod
     def of(cls, event: CloudEvent) -> "Fact":
         assert event.complaint_id is not None
-        return cls(event.id, event.type, event.complaint_id, dict(event.data), event.occurred_at)
+        data = {**event.data, "occurred_at": event.data.get("occurred_at") or event.time.isoformat()}
+        return cls(event.id, event.type, event.complaint_id, data, event.occurred_at)
 
 
 @dataclass
@@ -44,7 +46,9 @@ class Policies:
     history: dict[str, dict[str, Policy]]
 
     def get(self, regime: str, version: str) -> Policy:
-        versions = self.history[regime]
+        versions = self.history.get(regime)
+        if not versions:
+            raise PermanentError("unknown regime", [FieldError("regime", f"no policy {regime!r}", "CONTRACT §2")])
         return versions.get(version) or next(iter(versions.values()))
 
     def stage(self, regime: str, version: str, stage_id: str) -> Stage:
