@@ -152,3 +152,39 @@ async def test_as12a_lc04_futures_satisfied_customer_is_closed_at_intake_without
         assert not spy.of("sla.clock_started", lambda e: e.complaint_id == closed_id)
     record = (await api["intake"].get(f"/v1/complaints/{closed_id}")).json()
     assert record["status"] == "closed_at_intake"
+
+
+async def test_lc10_int40_insurer_withdrawal_before_the_transfer_and_refused_after_routings_forward(
+    platform: Platform, api: dict[str, httpx.AsyncClient], amqp_url: str
+) -> None:
+    regime = "insurer-95511"
+    units = await world(api, f"lc10-{uuid.uuid4().hex[:5]}", regime)
+    await api["intake"].put("/admin/clock", json={"now": "2026-05-06T12:00:00+08:00"})
+    body = complaint(
+        regime, units["root"], channel="hotline", category="claims", received_at="2026-05-06T09:00:00+08:00"
+    )
+    async with EventSpy(amqp_url, f"*.*.{units['root']}") as spy:
+        early, late = [(await post(api, body)).json()["id"] for _ in "ab"]
+        withdrawn = await api["intake"].post(
+            f"/v1/complaints/{early}/withdrawal", json={"requested_at": "2026-05-06T09:30:00+08:00"}
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        assert (await spy.wait_for("complaint.withdrawn", lambda e: e.complaint_id == early))[0].data["rule"] == "LC-10"
+
+        holder = (await spy.wait_for("complaint.assigned", lambda e: e.complaint_id == late, timeout=15))[0].data[
+            "unit"
+        ]
+        forward = {"type": "forward", "at": "2026-05-06T10:00:00+08:00", "by": holder, "to_unit": units["outlet"]}
+        moved = await api["routing"].post(f"/v1/cases/{late}/actions", json=forward)
+        assert moved.status_code == 202, moved.text
+        # at once, as a client would: intake catches up with the transfer before deciding
+        refused = await api["intake"].post(
+            f"/v1/complaints/{late}/withdrawal", json={"requested_at": "2026-05-06T11:00:00+08:00"}
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["rule"] == "LC-10"
+        forwarded = (await spy.wait_for("complaint.forwarded", lambda e: e.complaint_id == late))[0]
+        assert forwarded.data["transfer"] is True
+        event = (await spy.wait_for("complaint.withdrawal_refused", lambda e: e.complaint_id == late))[0]
+        assert event.data["refusal_reason"] == "transferred"
+        assert event.data["transferred_at"] == "2026-05-06T10:00:00+08:00"

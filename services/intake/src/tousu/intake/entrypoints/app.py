@@ -8,8 +8,9 @@ import structlog
 from fastapi import FastAPI
 
 from tousu.contracts.policy import find_policies_dir, load_policies, load_policy_history
-from tousu.contracts.topology import SUBMIT_KEY
+from tousu.contracts.topology import SUBMIT_KEY, service_queue
 from tousu.intake.adapters.crypto import PersonalDataVault
+from tousu.intake.adapters.inbound import Inbound
 from tousu.intake.adapters.tables import kit
 from tousu.intake.entrypoints import http
 from tousu.intake.entrypoints.ingress import redact_submission, submit_handler
@@ -36,6 +37,7 @@ def build_context(settings: ServiceSettings, own: IntakeSettings) -> IntakeConte
         policies=policies,
         history=load_policy_history(directory),
         vault=PersonalDataVault(own.key_ring(), own.pii_hash_key),
+        inbound=Inbound(service_queue("intake")),
         keep_keys=timedelta(days=own.idempotency_days),
     )
 
@@ -54,6 +56,14 @@ def purge_task(keep: timedelta) -> BackgroundTask:
     return purge_idempotency_keys
 
 
+def watch_inbound(ctx: IntakeContext) -> BackgroundTask:
+    async def watch_inbound_queue(runtime: ServiceRuntime) -> None:
+        """Background tasks start once the broker is connected: hand the connection to the inbound watcher."""
+        ctx.inbound.connection = runtime.connection
+
+    return watch_inbound_queue
+
+
 def build_spec(ctx: IntakeContext) -> ServiceSpec:
     return ServiceSpec(
         name="intake",
@@ -61,7 +71,7 @@ def build_spec(ctx: IntakeContext) -> ServiceSpec:
         handlers=HANDLERS,
         ingress={SUBMIT_KEY: submit_handler(ctx)},
         ingress_redact=redact_submission,
-        background=[purge_task(ctx.keep_keys)],
+        background=[purge_task(ctx.keep_keys), watch_inbound(ctx)],
     )
 
 

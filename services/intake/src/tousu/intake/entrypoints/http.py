@@ -118,6 +118,7 @@ async def post_withdrawal(
 ) -> JSONResponse:
     """LC-10: 200 before the transfer, 409 (and `complaint.withdrawal_refused`) after."""
     require(caller, *ACTING_ROLES)
+    await context(request).inbound.settled()
     async with runtime.unit_of_work() as uow:
         outcome = await complaints.withdraw(uow, context(request), caller, parse_id(complaint_id), body)
     return answer(outcome)
@@ -134,6 +135,7 @@ async def post_reconsideration(
 ) -> JSONResponse:
     """RCN-02: 201 inside the window, 422 (and `reconsideration.rejected_late`) after it."""
     require(caller, *ACTING_ROLES)
+    await context(request).inbound.settled()
     async with runtime.unit_of_work() as uow:
         outcome = await complaints.reconsider(uow, context(request), caller, parse_id(complaint_id), body)
     return answer(outcome)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from tousu.contracts.policy import Policy
 from tousu.intake.adapters.crypto import PersonalDataVault
+from tousu.intake.adapters.inbound import Inbound
 from tousu.kit.calendar import WorkingCalendar
 
 
@@ -15,6 +16,8 @@ class IntakeContext:
     history: dict[str, dict[str, Policy]]
     """Regime → version → policy: a complaint keeps the version it was received under (ARCHITECTURE §6)."""
     vault: PersonalDataVault
+    inbound: Inbound
+    """Lets a decision on other services' facts wait until intake has applied what was published before it."""
     keep_keys: timedelta
     """How long an Idempotency-Key answers with its first outcome (system time, not business time)."""
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)

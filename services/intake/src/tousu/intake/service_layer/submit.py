@@ -310,6 +310,11 @@ async def _create(
     closed_at = closing.at if closing is not None else None
     if parent is None and verdict.status == rules.RECEIVED:
         parent = await _earlier_complaint(uow, policy, tenant, complainant_ref, respondent_unit, sub)
+    if parent is not None:
+        # The repeat's cause rests on the first complaint's journey: catch up with routing's and sla's facts.
+        await ctx.inbound.settled()
+        fresh = sa.select(t.complaints).where(t.complaints.c.id == parent.id).with_for_update(read=True)
+        parent = (await uow.session.execute(fresh)).first()
     await uow.session.execute(
         t.complaints.insert().values(
             id=complaint_id,
