@@ -7,6 +7,7 @@ routing's action API has come.
 """
 
 import uuid
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -55,8 +56,16 @@ async def load_world(api: Api, orgs: list[dict[str, Any]]) -> None:
 
 
 async def set_clock(api: Api, now: str) -> None:
+    """Set the business clock (broadcast to every service) and wait until sla runs on it."""
     response = await api["sla"].put("/admin/clock", json={"now": now})
     assert response.status_code == 200, response.text
+    wanted = datetime.fromisoformat(now)
+
+    async def moved() -> bool:
+        shown = datetime.fromisoformat((await api["sla"].get("/admin/clock")).json()["now"])
+        return timedelta(0) <= shown - wanted < timedelta(seconds=60)
+
+    await eventually(moved, timeout=10, interval=0.05)
 
 
 async def submit(api: Api, spy: EventSpy, body: dict[str, Any]) -> tuple[str, str]:
