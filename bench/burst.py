@@ -12,6 +12,7 @@ import aio_pika
 import httpx
 import orjson
 
+from bench import dbstats
 from bench.counts import COMPLAINT_OF, complaint_counts
 from bench.params import Params
 from bench.stack import Stack, bank, complaint
@@ -166,12 +167,13 @@ async def run(stack: Stack, params: Params) -> dict[str, Any]:
     ingress = await ingress_available(stack)
     n_ingress = round(n * params.ingress_share) if ingress else 0
     http_numbers, ingress_numbers = range(n_ingress, n), range(n_ingress)
-    started = time.time()
-    http_result, ingress_result = await asyncio.gather(
-        _over_http(stack, http_numbers, params.http_concurrency), _over_ingress(stack, ingress_numbers)
-    )
-    submitted_s = time.time() - started
-    have = await wait_first_clocks(stack, bank(TENANT), n, params.stall_s)
+    async with dbstats.observed(stack, per=n) as database:
+        started = time.time()
+        http_result, ingress_result = await asyncio.gather(
+            _over_http(stack, http_numbers, params.http_concurrency), _over_ingress(stack, ingress_numbers)
+        )
+        submitted_s = time.time() - started
+        have = await wait_first_clocks(stack, bank(TENANT), n, params.stall_s)
     finished = await last_first_clock(stack, bank(TENANT))
     seconds = (finished - started) if finished else None
     result: dict[str, Any] = {
@@ -185,4 +187,5 @@ async def run(stack: Stack, params: Params) -> dict[str, Any]:
     }
     result["settled_after_s"] = await stack.settle(timeout=max(120.0, params.stall_s))
     result["counts"] = await complaint_counts(stack, TENANT, n)
+    result["database"] = database
     return result

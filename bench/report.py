@@ -102,7 +102,8 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
         counts = burst["counts"]
         row("burst: lost / doubled (services' databases)", f"{counts['lost']} / {counts['doubled']}", "")
-        row("burst: accepted over HTTP", _get(burst, "over_http", "accepted_per_s"), "complaints/s")
+        if _get(burst, "over_http", "submitted"):
+            row("burst: accepted over HTTP", _get(burst, "over_http", "accepted_per_s"), "complaints/s")
         if isinstance(burst.get("over_ingress"), dict) and burst["over_ingress"]:
             row("burst: confirmed on tousu.ingress", burst["over_ingress"]["confirmed_per_s"], "complaints/s")
     latency = results.get("latency")

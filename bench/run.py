@@ -87,25 +87,28 @@ async def run(params: Params, results_dir: Path) -> dict[str, Any]:
         "timers": timers.run,
         "reads": reads.run,
     }
-    async with stack.running(params, results_dir / f"{stamp}-logs", profile_dir) as s:
-        record["versions"] = await versions(s)
-        await s.load_orgs((burst.TENANT, latency.TENANT))
-        for name in params.selected:
-            if name in ("timers", "reads") and "error" in results.get("burst", {}):
-                results[name] = {"error": "skipped: the burst it builds on failed"}
-                continue
-            print(f"[bench] {name} ...", flush=True)
-            started = time.monotonic()
-            try:
-                results[name] = await phases[name](s, params)
-            except Exception:
-                results[name] = {"error": traceback.format_exc()}
-            results[name]["phase_seconds"] = round(time.monotonic() - started, 1)
-        if "baselines" in params.selected and params.repeat_baselines:
-            print("[bench] baselines again ...", flush=True)
-            results["baselines_after"] = await baselines(s, params)
-        results["memory_mb"] = s.memory()
-        results["parked"] = await s.parked()
+    try:
+        async with stack.running(params, results_dir / f"{stamp}-logs", profile_dir) as s:
+            record["versions"] = await versions(s)
+            await s.load_orgs((burst.TENANT, latency.TENANT))
+            for name in params.selected:
+                if name in ("timers", "reads") and "error" in results.get("burst", {}):
+                    results[name] = {"error": "skipped: the burst it builds on failed"}
+                    continue
+                print(f"[bench] {name} ...", flush=True)
+                started = time.monotonic()
+                try:
+                    results[name] = await phases[name](s, params)
+                except Exception:
+                    results[name] = {"error": traceback.format_exc()}
+                results[name]["phase_seconds"] = round(time.monotonic() - started, 1)
+            if "baselines" in params.selected and params.repeat_baselines:
+                print("[bench] baselines again ...", flush=True)
+                results["baselines_after"] = await baselines(s, params)
+            results["memory_mb"] = s.memory()
+            results["parked"] = await s.parked()
+    except Exception:
+        results["platform"] = {"error": traceback.format_exc()}
     if params.profiled:
         results["profiles"] = str(profile_dir)
         profile_summary(profile_dir)

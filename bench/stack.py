@@ -171,11 +171,13 @@ class Stack:
         env = {**self.platform.service_env(service), "PORT": str(port)}
         command = [sys.executable, "-m", f"tousu.{service}"]
         if profile is not None:
-            command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", f"tousu.{service}"]
+            command = [sys.executable, "-m", "bench.profiled", str(profile), f"tousu.{service}"]
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed when the stack stops
         self.extra_logs.append(log)
-        self.platform.processes[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.platform.processes[name] = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1]
+        )
 
     def migrate(self) -> None:
         """As Platform.migrate, with each service's output in its log rather than on the terminal."""
@@ -190,7 +192,8 @@ class Stack:
             if proc.wait(timeout=300) != 0:
                 raise RuntimeError(f"{service} migrate failed (see {self.log_dir}/{service}-migrate.log)")
 
-    async def wait_ready(self, names: tuple[str, ...], timeout: float = 90) -> None:
+    async def wait_ready(self, names: tuple[str, ...], timeout: float = 240) -> None:
+        """Generous: on two busy cores (or under cProfile) five services may take a minute or more to start."""
         await asyncio.to_thread(self.platform.wait_ready, names, timeout)
 
     async def load_orgs(self, tenants: tuple[str, ...]) -> None:
