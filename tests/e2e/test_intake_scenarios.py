@@ -188,3 +188,43 @@ async def test_lc10_int40_insurer_withdrawal_before_the_transfer_and_refused_aft
         event = (await spy.wait_for("complaint.withdrawal_refused", lambda e: e.complaint_id == late))[0]
         assert event.data["refusal_reason"] == "transferred"
         assert event.data["transferred_at"] == "2026-05-06T10:00:00+08:00"
+
+
+async def test_rcn02_as06_reconsideration_after_routings_reply_inside_the_window_and_rejected_late(
+    platform: Platform, api: dict[str, httpx.AsyncClient], amqp_url: str
+) -> None:
+    regime = "credit-union-province"
+    units = await world(api, f"as06-{uuid.uuid4().hex[:5]}", regime)
+    await api["intake"].put("/admin/clock", json={"now": "2026-06-02T16:05:00+08:00"})
+    body = complaint(regime, units["outlet"], category="fees", received_at="2026-06-01T10:00:00+08:00")
+    async with EventSpy(amqp_url, f"*.*.{units['root']}") as spy:
+        ids = [(await post(api, body)).json()["id"] for _ in "ab"]
+        for complaint_id in ids:
+            holder = (await spy.wait_for("complaint.assigned", lambda e, c=complaint_id: e.complaint_id == c))[0]
+            reply = {
+                "type": "reply_customer",
+                "at": "2026-06-02T16:00:00+08:00",
+                "by": holder.data["unit"],
+                "method": "phone",
+                "reconsideration_notice": True,
+            }
+            answered = await api["routing"].post(f"/v1/cases/{complaint_id}/actions", json=reply)
+            assert answered.status_code == 202, answered.text
+        # at once, as a client would: filed on 06-16 inside the 15 calendar days (CONV-05) ...
+        filed = await api["intake"].post(
+            f"/v1/complaints/{ids[0]}/reconsideration",
+            json={"requested_at": "2026-06-16T10:00:00+08:00", "lodged_with": units["root"]},
+        )
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["window_closes_at"] == "2026-06-17T23:59:59+08:00"
+        requested = (await spy.wait_for("reconsideration.requested"))[0]
+        assert requested.data["lodged_with"] == units["root"]
+        # ... and on 06-18, too late
+        late = await api["intake"].post(
+            f"/v1/complaints/{ids[1]}/reconsideration",
+            json={"requested_at": "2026-06-18T09:00:00+08:00", "lodged_with": units["root"]},
+        )
+        assert late.status_code == 422, late.text
+        rejected = (await spy.wait_for("reconsideration.rejected_late"))[0]
+        assert rejected.complaint_id == ids[1]
+        assert rejected.data["window_closed_at"] == "2026-06-17T23:59:59+08:00"
