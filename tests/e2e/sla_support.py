@@ -95,6 +95,17 @@ def complaint(regime: str, received_at: str, unit: str, respondent: str | None =
     }
 
 
+async def routing_action(api: Api, complaint_id: str, action: dict[str, Any]) -> None:
+    """A handling action through routing (CONTRACT §5), once routing has the case."""
+
+    async def accepted() -> bool:
+        response = await api["routing"].post(f"/v1/cases/{complaint_id}/actions", json=action)
+        assert response.status_code in (202, 404), response.text
+        return response.status_code == 202
+
+    await eventually(accepted)
+
+
 class Producer:
     """Publishes events onto tousu.events as their producer would."""
 

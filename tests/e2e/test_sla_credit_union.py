@@ -1,14 +1,27 @@
 """AS-05 and AS-06 (credit union, DOMAIN §10) with the controlled clock on TC-2026, to the second.
 
-Extension requests and decisions, replies and the reconsideration decision are published as routing would publish
-them (tests/e2e/sla_support.py); the reconsideration request goes through intake's API (CONTRACT §4).
+AS-05's extension requests and decisions go through routing's actions (CONTRACT §5); AS-06's reply and decision are
+published as routing would publish them (tests/e2e/sla_support.py) and the reconsideration request goes through
+intake's API (CONTRACT §4).
 """
 
 import uuid
 
 import pytest
 
-from tests.e2e.sla_support import Api, Producer, clocks_of, complaint, load_world, of, org, set_clock, submit, wait
+from tests.e2e.sla_support import (
+    Api,
+    Producer,
+    clocks_of,
+    complaint,
+    load_world,
+    of,
+    org,
+    routing_action,
+    set_clock,
+    submit,
+    wait,
+)
 from tousu.kit.platform import Platform
 from tousu.kit.testing.plugin import eventually
 from tousu.kit.testing.spy import EventSpy
@@ -26,42 +39,27 @@ ORGS = [
 
 
 async def test_sla14_as05_overrun_with_and_without_permission(platform: Platform, api: Api, amqp_url: str) -> None:
-    async with EventSpy(amqp_url) as spy, Producer(amqp_url) as producer:
+    async with EventSpy(amqp_url) as spy:
         await load_world(api, ORGS)
         await set_clock(api, "2026-09-29T10:00:30+08:00")
         cases = {}
         for case in "ABC":
             body = complaint(CU, "2026-09-29T10:00:00+08:00", CITY, authority="city", channel="walk_in")
-            cases[case], tenant = await submit(api, spy, body)
+            cases[case], _ = await submit(api, spy, body)
         for cid in cases.values():
             [started] = await wait(spy, "sla.clock_started", cid, "CITY")
             assert (started.data["due_at"], started.data["owner_unit"]) == ("2026-10-08T23:59:59+08:00", CITY)
 
-        # Case A: explained and reported in writing inside the limit, then permitted by the superior.
+        # Case A: explained and reported in writing inside the limit, then permitted by the superior (through
+        # routing's actions, CONTRACT §5).
         a, b, c = cases["A"], cases["B"], cases["C"]
+        await set_clock(api, "2026-10-08T15:00:30+08:00")
+        request = {"type": "request_extension", "by": CITY, "stage": "CITY", "reason": "special circumstances"}
+        request |= {"until": "2026-10-13T23:59:59+08:00", "explained_to_customer": True, "reported_to": PROV}
+        await routing_action(api, a, {**request, "at": "2026-10-08T15:00:00+08:00"})
         await set_clock(api, "2026-10-08T15:30:30+08:00")
-        common = {"tenant": tenant, "regime": CU}
-        await producer.publish(
-            "complaint.extension_requested",
-            complaint_id=a,
-            by=CITY,
-            reason="special circumstances",
-            until="2026-10-13T23:59:59+08:00",
-            explained_to_customer=True,
-            reported_to=PROV,
-            occurred_at="2026-10-08T15:00:00+08:00",
-            **common,
-        )
-        await producer.publish(
-            "complaint.extension_decided",
-            complaint_id=a,
-            by=PROV,
-            approved=True,
-            until="2026-10-13T23:59:59+08:00",
-            approver=PROV,
-            occurred_at="2026-10-08T15:30:00+08:00",
-            **common,
-        )
+        permit = {"type": "decide_extension", "by": PROV, "approved": True}
+        await routing_action(api, a, {**permit, "at": "2026-10-08T15:30:00+08:00"})
         [extended] = await wait(spy, "sla.extended", a, "CITY")
         assert (extended.data["new_due_at"], extended.data["approver"]) == ("2026-10-13T23:59:59+08:00", PROV)
 
@@ -71,24 +69,8 @@ async def test_sla14_as05_overrun_with_and_without_permission(platform: Platform
             [breached] = await wait(spy, "sla.breached", cid, "CITY")
             assert breached.data["breached_at"] == "2026-10-09T00:00:00+08:00"
         await set_clock(api, "2026-10-09T09:30:30+08:00")
-        await producer.publish(
-            "complaint.extension_requested",
-            complaint_id=c,
-            by=CITY,
-            reason="special circumstances",
-            until="2026-10-13T23:59:59+08:00",
-            occurred_at="2026-10-09T09:00:00+08:00",
-            **common,
-        )
-        await producer.publish(
-            "complaint.extension_decided",
-            complaint_id=c,
-            by=PROV,
-            approved=True,
-            until="2026-10-13T23:59:59+08:00",
-            occurred_at="2026-10-09T09:30:00+08:00",
-            **common,
-        )
+        await routing_action(api, c, {**request, "at": "2026-10-09T09:00:00+08:00"})
+        await routing_action(api, c, {**permit, "at": "2026-10-09T09:30:00+08:00"})
 
         async def refused() -> bool:
             extensions = (await clocks_of(api, c))["CITY"]["extensions"]

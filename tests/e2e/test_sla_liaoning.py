@@ -1,12 +1,25 @@
 """AS-01 and AS-02 (Liaoning, DOMAIN §10) with the controlled clock on TC-2026, to the second.
 
-Forwards, verification, results, replies and progress reports are published as routing would publish them
-(tests/e2e/sla_support.py); complaint.received and complaint.assigned come from intake and routing themselves.
+AS-01's forward goes through routing's action API (CONTRACT §5); AS-02's forwards, verification, results, replies
+and progress reports are published as routing would publish them (tests/e2e/sla_support.py), so each case sits at
+exactly the point of the scenario; complaint.received and complaint.assigned come from intake and routing.
 """
 
 import pytest
 
-from tests.e2e.sla_support import Api, Producer, clocks_of, complaint, load_world, of, org, set_clock, submit, wait
+from tests.e2e.sla_support import (
+    Api,
+    Producer,
+    clocks_of,
+    complaint,
+    load_world,
+    of,
+    org,
+    routing_action,
+    set_clock,
+    submit,
+    wait,
+)
 from tousu.kit.platform import Platform
 from tousu.kit.testing.spy import EventSpy
 
@@ -25,7 +38,7 @@ RECEIVED = "2026-04-03T15:20:00+08:00"  # Friday before Qingming (04-04..04-06 r
 async def test_sla01_as01_association_forwards_within_two_working_days_across_qingming(
     platform: Platform, api: Api, amqp_url: str
 ) -> None:
-    async with EventSpy(amqp_url) as spy, Producer(amqp_url) as producer:
+    async with EventSpy(amqp_url) as spy:
         await load_world(api, ORGS)
         await set_clock(api, "2026-04-03T15:21:00+08:00")
         forwarded, tenant = await submit(api, spy, complaint(LN, RECEIVED, ASSOC, OUTLET))
@@ -35,17 +48,8 @@ async def test_sla01_as01_association_forwards_within_two_working_days_across_qi
             assert (started.data["due_at"], started.data["owner_unit"]) == ("2026-04-08T23:59:59+08:00", ASSOC)
 
         await set_clock(api, "2026-04-08T10:00:30+08:00")
-        await producer.publish(
-            "complaint.forwarded",
-            tenant,
-            complaint_id=forwarded,
-            regime=LN,
-            from_unit=ASSOC,
-            to_unit=BANK,
-            by=ASSOC,
-            transfer=True,
-            occurred_at="2026-04-08T10:00:00+08:00",
-        )
+        forward = {"type": "forward", "at": "2026-04-08T10:00:00+08:00", "by": ASSOC, "to_unit": BANK}
+        await routing_action(api, forwarded, forward)  # through routing's action API (CONTRACT §5)
         [met] = await wait(spy, "sla.met", forwarded, "ASSOC_FORWARD")
         assert met.data["stopped_at"] == "2026-04-08T10:00:00+08:00"
 
