@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tousu.reporting.domain.complaint import ComplaintView, Fact, fold
-from tousu.reporting.domain.stats import figures, grouped, percentile
+from tousu.reporting.domain.stats import figures, percentile
 
 
 def fact(n: int, type_: str, at: str, **data: Any) -> Fact:
@@ -151,7 +151,6 @@ def test_stats_figures_and_grouping() -> None:
     assert (f["volume"], f["open"], f["closed"], f["breached"]) == (2, 1, 1, 1)
     assert (f["timely_rate"], f["satisfaction_rate"], f["escalations"], f["repeat_rate"]) == (0.0, 0.0, 1, 0.0)
     assert f["stages"]["UNIT_HANDLE"] == {"met": 0, "breached": 1, "running": 0, "stopped": 0, "timely_rate": 0.0}
-    assert set(grouped([a, b], "channel")) == {"hotline", "web"}
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 90) == 5.0
 

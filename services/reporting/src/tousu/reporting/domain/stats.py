@@ -1,4 +1,5 @@
-"""The figures of CONTRACT §8 `GET /v1/stats`, over complaint views (pure). Definitions (services/reporting/README.md):
+"""The figures of every report over complaint views (pure); `GET /v1/stats` computes the same in SQL
+(service_layer.queries). Definitions (services/reporting/README.md):
 
 * volume: complaints received in the period (every kind; rejected submissions are not complaints);
 * timely rate: of complaints whose timeliness is decided (a clock breached and not withdrawn: untimely; closed
@@ -14,18 +15,10 @@ Rates are None when nothing is counted, else rounded to four decimals.
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from tousu.reporting.domain.complaint import ComplaintView
-
-GROUPINGS: dict[str, Callable[[ComplaintView], str | None]] = {
-    "unit": lambda v: v.respondent_unit,
-    "category": lambda v: v.category,
-    "channel": lambda v: v.channel,
-    "regime": lambda v: v.regime,
-}
-"""`group_by` of CONTRACT §8; a complaint's unit is the unit complained against."""
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -84,14 +77,6 @@ def figures(views: Iterable[ComplaintView]) -> dict[str, Any]:
         "determined": len(determined),
         "responsibility_rate": rate(sum(1 for r in determined if r), len(determined)),
     }
-
-
-def grouped(views: Iterable[ComplaintView], by: str) -> dict[str, dict[str, Any]]:
-    key = GROUPINGS[by]
-    groups: dict[str, list[ComplaintView]] = defaultdict(list)
-    for v in views:
-        groups[key(v) or "unknown"].append(v)
-    return {name: figures(items) for name, items in sorted(groups.items())}
 
 
 def _count(values: Iterable[str | None]) -> dict[str, int]:

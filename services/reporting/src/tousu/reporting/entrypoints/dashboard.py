@@ -116,8 +116,7 @@ def render(data: dict[str, Any]) -> str:
         f"<td>{_e(s['rule'])}</td></tr>"
         for s in data["sanctions"]
     )
-    by_unit = {k: v["volume"] for k, v in data["by_unit"].items()}
-    by_category = {k: v["volume"] for k, v in data["by_category"].items()}
+    by_unit, by_category = data["by_unit"], data["by_category"]
     now = data["now"][:19].replace("T", " ")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tousu — operator dashboard</title>
 <meta http-equiv="refresh" content="30"><style>{STYLE}</style></head><body>

@@ -317,48 +317,34 @@ DASHBOARD_OPEN_LIMIT = 300
 
 async def dashboard(uow: UnitOfWork, caller: Principal, now: datetime) -> dict[str, Any]:
     """The operator's view: open complaints by urgency with their clocks, breaches, escalations, sanctions and the
-    last 30 days by unit and category, all within the caller's part of the hierarchy."""
+    last 30 days by unit, category and day, all within the caller's part of the hierarchy. Counts are SQL
+    aggregates; only the most urgent open complaints (breached first, then the oldest) are read whole."""
     sc = await scope(uow, caller, None)
     c = t.complaints
-    query = sa.select(c.c.view).where(c.c.status == "open")
-    if sc.units is not None:
-        query = query.where(c.c.units.overlap(sorted(sc.units)))
-    open_views = [ComplaintView.from_json(v) for v in (await uow.session.execute(query)).scalars()]
-    rows = []
-    for v in open_views:
-        clocks = [k for k in v.clocks if k.open or k.state == "breached"]
-        dues = [datetime.fromisoformat(k.due_at) for k in clocks if k.due_at and k.open]
-        nearest = min(dues) if dues else None
-        rows.append(
-            {
-                "complaint_id": v.complaint_id,
-                "reference": v.reference,
-                "regime": v.regime,
-                "category": v.category,
-                "owner_unit": v.owner_unit,
-                "received_at": v.received_at,
-                "breached": v.breached,
-                "escalations": len(v.escalations),
-                "next_due_at": iso(nearest),
-                "seconds_left": int((nearest - now).total_seconds()) if nearest else None,
-                "clocks": [
-                    {
-                        "stage": k.stage,
-                        "owner_unit": k.owner_unit,
-                        "due_at": k.due_at,
-                        "state": k.state,
-                        "seconds_left": int((datetime.fromisoformat(k.due_at) - now).total_seconds())
-                        if k.due_at
-                        else None,
-                    }
-                    for k in clocks
-                ],
-            }
+    mine: list[sa.ColumnElement[bool]] = [] if sc.units is None else [c.c.units.overlap(sorted(sc.units))]
+    is_open = c.c.status == "open"
+    totals = (
+        await uow.session.execute(
+            sa.select(sa.func.count(), sa.func.count().filter(c.c.breached)).where(is_open, *mine)
         )
+    ).one()
+    urgent = (
+        sa.select(c.c.view)
+        .where(is_open, *mine)
+        .order_by(c.c.breached.desc(), c.c.received_at, c.c.complaint_id)
+        .limit(DASHBOARD_OPEN_LIMIT)
+    )
+    rows = [_open_row(ComplaintView.from_json(v), now) for v in (await uow.session.execute(urgent)).scalars()]
     rows.sort(key=lambda r: (not r["breached"], r["next_due_at"] or "9999", r["reference"] or ""))
-    recent = await views(uow, sc, now - timedelta(days=DASHBOARD_DAYS), now)
+    since = now - timedelta(days=DASHBOARD_DAYS)
+    recent = [c.c.received_at >= since, c.c.received_at < now, *mine]
+    escalated = sa.select(c.c.view).where(*recent, c.c.escalations > 0).order_by(c.c.received_at.desc()).limit(20)
     escalations = sorted(
-        ({**e, "reference": v.reference, "complaint_id": v.complaint_id} for v in recent for e in v.escalations),
+        (
+            {**e, "reference": v.reference, "complaint_id": v.complaint_id}
+            for v in (ComplaintView.from_json(raw) for raw in (await uow.session.execute(escalated)).scalars())
+            for e in v.escalations
+        ),
         key=lambda e: str(e["at"]),
         reverse=True,
     )[:20]
@@ -376,22 +362,54 @@ async def dashboard(uow: UnitOfWork, caller: Principal, now: datetime) -> dict[s
         }
         for r in (await uow.session.execute(sanction_query)).all()
     ]
-    by_day: dict[str, int] = {}
-    for day in range(DASHBOARD_DAYS, -1, -1):
-        by_day[(now - timedelta(days=day)).astimezone(now.tzinfo).date().isoformat()] = 0
-    for v in recent:
-        key = (v.received_at or "")[:10]
+    by_day = {(now - timedelta(days=d)).date().isoformat(): 0 for d in range(DASHBOARD_DAYS, -1, -1)}
+    day = sa.func.to_char(sa.func.timezone("Asia/Shanghai", c.c.received_at), "YYYY-MM-DD")
+    for key, n in await uow.session.execute(sa.select(day, sa.func.count()).where(*recent).group_by(day)):
         if key in by_day:
-            by_day[key] += 1
+            by_day[key] = n
     return {
         "now": iso(now),
         "org": caller.org,
-        "open": rows[:DASHBOARD_OPEN_LIMIT],
-        "open_total": len(rows),
-        "breached_total": sum(1 for r in rows if r["breached"]),
+        "open": rows,
+        "open_total": totals[0],
+        "breached_total": totals[1],
         "escalations": escalations,
         "sanctions": sanctions,
-        "by_unit": stats.grouped(recent, "unit"),
-        "by_category": stats.grouped(recent, "category"),
+        "by_unit": await _volumes(uow, c.c.respondent_unit, recent),
+        "by_category": await _volumes(uow, c.c.category, recent),
         "by_day": by_day,
+    }
+
+
+async def _volumes(uow: UnitOfWork, column: Any, where: list[sa.ColumnElement[bool]]) -> dict[str, int]:
+    key = sa.func.coalesce(column, "unknown")
+    result = await uow.session.execute(sa.select(key, sa.func.count()).where(*where).group_by(key).order_by(key))
+    return {str(k): int(n) for k, n in result}
+
+
+def _open_row(v: ComplaintView, now: datetime) -> dict[str, Any]:
+    clocks = [k for k in v.clocks if k.open or k.state == "breached"]
+    dues = [datetime.fromisoformat(k.due_at) for k in clocks if k.due_at and k.open]
+    nearest = min(dues) if dues else None
+    return {
+        "complaint_id": v.complaint_id,
+        "reference": v.reference,
+        "regime": v.regime,
+        "category": v.category,
+        "owner_unit": v.owner_unit,
+        "received_at": v.received_at,
+        "breached": v.breached,
+        "escalations": len(v.escalations),
+        "next_due_at": iso(nearest),
+        "seconds_left": int((nearest - now).total_seconds()) if nearest else None,
+        "clocks": [
+            {
+                "stage": k.stage,
+                "owner_unit": k.owner_unit,
+                "due_at": k.due_at,
+                "state": k.state,
+                "seconds_left": int((datetime.fromisoformat(k.due_at) - now).total_seconds()) if k.due_at else None,
+            }
+            for k in clocks
+        ],
     }
