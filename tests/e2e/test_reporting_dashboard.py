@@ -1,7 +1,7 @@
 """The operator dashboard in headless Chromium: a breached complaint highlighted, the view following the hierarchy.
 
 Scenario AS-01 (Liaoning, received Friday 2026-04-03 15:20 before Qingming): ASSOC_FORWARD breaches at
-2026-04-09T00:00:00 and is escalated; the member bank's supervisor opens `/` and sees the complaint against its
+2026-04-09T00:00:00; the member bank's supervisor opens `/` and sees the complaint against its
 outlet at the top, highlighted as breached; a sibling bank sees nothing of it. A screenshot is kept in
 test-artifacts/. Needs Debian's chromium (/usr/bin/chromium) and the `playwright` package: skipped otherwise.
 """
