@@ -8,9 +8,9 @@ from tousu.reporting.adapters import tables as t
 from tousu.reporting.domain.complaint import UNIT_FIELDS
 
 
-async def store(uow: UnitOfWork, event: CloudEvent) -> bool:
-    """Record the event once; False when it was already there (a redelivery or a replayed copy)."""
-    result = await uow.session.execute(
+async def store(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Record the event once (a redelivery or a replayed copy changes nothing)."""
+    await uow.session.execute(
         insert(t.events)
         .values(
             event_id=event.id,
@@ -23,7 +23,6 @@ async def store(uow: UnitOfWork, event: CloudEvent) -> bool:
             envelope=event.model_dump(mode="json"),
         )
         .on_conflict_do_nothing()
-        .returning(t.events.c.seq)
     )
     if event.complaint_id:
         units = {str(event.data[f]) for f in UNIT_FIELDS if event.data.get(f)}
@@ -33,4 +32,3 @@ async def store(uow: UnitOfWork, event: CloudEvent) -> bool:
                 .values([{"complaint_id": event.complaint_id, "unit": u} for u in sorted(units)])
                 .on_conflict_do_nothing()
             )
-    return result.first() is not None
