@@ -32,6 +32,10 @@ async def registry(session: AsyncSession) -> Registry:
     return built
 
 
+async def parents(session: AsyncSession) -> dict[str, str | None]:
+    return dict((await session.execute(sa.select(t.orgs.c.id, t.orgs.c.parent))).tuples().all())
+
+
 async def load_case(session: AsyncSession, complaint_id: str | UUID, lock: bool = True) -> CaseState | None:
     query = sa.select(t.cases.c.state).where(t.cases.c.complaint_id == UUID(str(complaint_id)))
     row = (await session.execute(query.with_for_update() if lock else query)).first()

@@ -18,8 +18,8 @@ async def put_org(uow: UnitOfWork, org: Org, known_regimes: set[str]) -> tuple[d
     errors = [
         FieldError("regimes", f"no policy named {r}", "CONTRACT §2") for r in org.regimes if r not in known_regimes
     ]
-    registry = await repository.registry(uow.session)
-    errors += [FieldError(field, message, "CONTRACT §2") for field, message in tree_errors(org, registry.parents())]
+    parents = await repository.parents(uow.session)
+    errors += [FieldError(field, message, "CONTRACT §2") for field, message in tree_errors(org, parents)]
     if errors:
         raise PermanentError("the organisation cannot be registered", errors)
     record = org.model_dump(mode="json", exclude_none=False)
