@@ -15,10 +15,12 @@ WORK = """
 SELECT xact_commit, xact_rollback, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted
 FROM pg_stat_database WHERE datname = current_database()
 """
-ACTIVITY = """
-SELECT datname, state, coalesce(wait_event_type || ':' || wait_event, 'on CPU') AS waiting, count(*) AS n
+ACTIVITY = r"""
+SELECT datname, state, coalesce(wait_event_type || ':' || wait_event, 'on CPU') AS waiting,
+       CASE WHEN wait_event_type = 'Lock' THEN left(regexp_replace(query, '\s+', ' ', 'g'), 90) END AS statement,
+       count(*) AS n
 FROM pg_stat_activity WHERE datname LIKE $1 AND pid <> pg_backend_pid() AND state <> 'idle'
-GROUP BY 1, 2, 3
+GROUP BY 1, 2, 3, 4
 """
 
 
@@ -44,7 +46,8 @@ async def observed(stack: Stack, per: int, interval: float = 0.5) -> AsyncIterat
             for row in await stack.fetch("intake", ACTIVITY, prefix + "%"):
                 service = str(row["datname"]).removeprefix(prefix)
                 if service in waits:
-                    waits[service][f"{row['state']} / {row['waiting']}"] += int(row["n"])
+                    on = f" in {row['statement']}" if row["statement"] else ""
+                    waits[service][f"{row['state']} / {row['waiting']}{on}"] += int(row["n"])
             await asyncio.sleep(interval)
 
     sampler = asyncio.create_task(sample())

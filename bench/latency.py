@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from bench import dbstats
 from bench.counts import complaint_counts
 from bench.params import Params
 from bench.stack import Stack, bank, complaint
@@ -20,14 +21,20 @@ TENANT = "lat"
 async def run(stack: Stack, params: Params) -> dict[str, Any]:
     count = max(1, round(params.latency_rate * params.latency_seconds))
     sent: dict[str, float] = {}
+    answered: list[float] = []
     statuses: Counter[int] = Counter()
     keys = (f"complaint.assigned.{bank(TENANT)}", f"sla.clock_started.{bank(TENANT)}")
-    async with Subscriber(stack.amqp_url, keys) as subscriber, stack.client("intake", stack.submitter_token) as client:
+    async with (
+        Subscriber(stack.amqp_url, keys) as subscriber,
+        stack.client("intake", stack.submitter_token) as client,
+        dbstats.observed(stack, per=count) as database,
+    ):
 
         async def submit(n: int) -> None:
             body = complaint(TENANT, n, datetime.now(SHANGHAI).isoformat(timespec="seconds"))
             t0 = time.time()
             response = await client.post("/v1/complaints", json=body, headers={"Idempotency-Key": f"bench-lat-{n}"})
+            answered.append(time.time() - t0)
             statuses[response.status_code] += 1
             if response.status_code == 201:
                 sent[response.json()["id"]] = t0
@@ -46,6 +53,7 @@ async def run(stack: Stack, params: Params) -> dict[str, Any]:
         "rate_per_s": params.latency_rate,
         "sent": count,
         "statuses": {str(k): v for k, v in statuses.items()},
+        "post_answered": summary_ms(answered),
         "to_assigned": summary_ms([assigned[c] - t0 for c, t0 in sent.items() if c in assigned]),
         "to_clock_started": summary_ms([started[c] - t0 for c, t0 in sent.items() if c in started]),
         "missing_assigned": sum(1 for c in sent if c not in assigned),
@@ -53,4 +61,5 @@ async def run(stack: Stack, params: Params) -> dict[str, Any]:
     }
     result["settled_after_s"] = await stack.settle(timeout=max(60.0, params.stall_s))
     result["counts"] = await complaint_counts(stack, TENANT, count)
+    result["database"] = database
     return result

@@ -46,6 +46,8 @@ class Params:
     profile: str = ""
     """comma-separated services to run under cProfile (writes <results>/<ts>-<service>.prof)"""
     phases: str = ",".join(PHASES)
+    memory_cap_mb: int = 4_096
+    """a service passing this resident size is killed (and the run reports it): the machine is shared"""
     stall_s: float = 90.0
     """give up waiting when nothing moved for this long (a lost message would otherwise wait forever)"""
 

@@ -54,6 +54,8 @@ def problems(results: dict[str, Any]) -> list[str]:
             found.append(f"timers {part}: {once['missing']} not fired, {once['doubled']} fired twice")
     if results.get("parked"):
         found.append(f"parked messages: {results['parked']}")
+    if results.get("killed_for_memory"):
+        found.append(f"killed for passing the memory cap (MB): {results['killed_for_memory']}")
     return found
 
 
@@ -79,7 +81,17 @@ async def run(params: Params, results_dir: Path) -> dict[str, Any]:
         "parameters": dataclasses.asdict(params),
     }
     results: dict[str, Any] = {}
+    record["results"] = results
     began = time.monotonic()
+    path = results_dir / f"{stamp}.json"
+
+    def write() -> None:
+        """After every phase too, so a run stopped half-way keeps what it measured."""
+        record["figures"] = report.figures(results)
+        record["problems"] = problems(results)
+        record["duration_s"] = round(time.monotonic() - began, 1)
+        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str))
+
     phases: dict[str, Phase] = {
         "baselines": baselines,
         "burst": burst.run,
@@ -102,22 +114,20 @@ async def run(params: Params, results_dir: Path) -> dict[str, Any]:
                 except Exception:
                     results[name] = {"error": traceback.format_exc()}
                 results[name]["phase_seconds"] = round(time.monotonic() - started, 1)
+                write()
             if "baselines" in params.selected and params.repeat_baselines:
                 print("[bench] baselines again ...", flush=True)
                 results["baselines_after"] = await baselines(s, params)
             results["memory_mb"] = s.memory()
+            if s.killed:
+                results["killed_for_memory"] = dict(s.killed)
             results["parked"] = await s.parked()
     except Exception:
         results["platform"] = {"error": traceback.format_exc()}
     if params.profiled:
         results["profiles"] = str(profile_dir)
         profile_summary(profile_dir)
-    record["results"] = results
-    record["figures"] = report.figures(results)
-    record["problems"] = problems(results)
-    record["duration_s"] = round(time.monotonic() - began, 1)
     record["machine"]["load_average_after"] = report.machine()["load_average"]
-    path = results_dir / f"{stamp}.json"
-    path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str))
+    write()
     record["path"] = str(path)
     return record

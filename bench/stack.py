@@ -125,6 +125,8 @@ class Stack:
     log_dir: Path
     pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
     extra_logs: list[IO[bytes]] = field(default_factory=list)
+    killed: dict[str, int] = field(default_factory=dict)
+    """services killed by the memory guard, with the resident MB they had reached"""
 
     @property
     def admin_token(self) -> str:
@@ -256,15 +258,28 @@ class Stack:
     async def parked(self) -> dict[str, int]:
         return {k: v for k, v in (await self.queues()).items() if k.endswith(".dlq") and v}
 
-    def memory(self) -> dict[str, int]:
-        """Peak resident set (VmHWM) of every service process so far, in MB."""
-        peaks: dict[str, int] = {}
+    def _status(self, field: str) -> dict[str, int]:
+        values: dict[str, int] = {}
         for name, proc in self.platform.processes.items():
             with contextlib.suppress(OSError):
                 for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks[name] = round(int(line.split()[1]) / 1024)
-        return peaks
+                    if line.startswith(field):
+                        values[name] = round(int(line.split()[1]) / 1024)
+        return values
+
+    def memory(self) -> dict[str, int]:
+        """Peak resident set (VmHWM) of every service process so far, in MB."""
+        return self._status("VmHWM:") | self.killed
+
+    async def guard_memory(self, cap_mb: int) -> None:
+        """Kill a service whose resident set passes `cap_mb`: the machine is shared, and a read model loaded whole
+        into memory could otherwise take other people's processes down with it."""
+        while True:
+            for name, rss in self._status("VmRSS:").items():
+                if rss > cap_mb and name not in self.killed:
+                    self.killed[name] = rss
+                    self.platform.processes[name].kill()
+            await asyncio.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -303,7 +318,11 @@ async def running(params: Params, log_dir: Path, profile_dir: Path | None = None
                 assert profile_dir is not None
                 stack.start_process(service, service, profile_dir / f"{service}.prof")
             await stack.wait_ready(SERVICES)
-            yield stack
+            guard = asyncio.create_task(stack.guard_memory(params.memory_cap_mb))
+            try:
+                yield stack
+            finally:
+                guard.cancel()
         finally:
             await asyncio.to_thread(platform.stop)
             for log in stack.extra_logs:
