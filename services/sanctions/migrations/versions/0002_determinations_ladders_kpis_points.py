@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('compliant', sa.Boolean(), nullable=True),
     sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('result', postgresql.JSONB(astext_type=sa.Text()), nullable=True, comment='the kpi.evaluated or reward.recommended payload'),
+    sa.Column('due_seen_at', sa.DateTime(timezone=True), nullable=True, comment='system time first seen due'),
     sa.PrimaryKeyConstraint('regime', 'policy_rule', 'org', 'period')
     )
     op.create_index('evaluations_due', 'evaluations', ['due_at'], unique=False, postgresql_where=sa.text("state = 'pending'"))

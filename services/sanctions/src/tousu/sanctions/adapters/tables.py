@@ -139,6 +139,7 @@ evaluations = sa.Table(
     sa.Column("compliant", sa.Boolean, nullable=True),
     sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("result", JSONB, nullable=True, comment="the kpi.evaluated or reward.recommended payload"),
+    sa.Column("due_seen_at", sa.DateTime(timezone=True), nullable=True, comment="system time first seen due"),
 )
 sa.Index("evaluations_due", evaluations.c.due_at, postgresql_where=evaluations.c.state == "pending")
 

@@ -32,6 +32,7 @@ from tousu.sanctions.service_layer.policies import RuleBooks
 from tousu.sanctions.service_layer.schedule import inputs_of, schedule
 
 BATCH = 50
+SETTLE_S = 2.0
 
 
 async def record_input(
@@ -109,13 +110,24 @@ async def record_input(
 
 
 async def evaluate_due(uow: UnitOfWork, books: RuleBooks, now: datetime) -> int:
-    """End fixed terms that ran out, then evaluate what is due by `now` (business time); how many evaluated."""
+    """End fixed terms that ran out, then evaluate what is due by `now` (business time); how many evaluated.
+
+    A period is evaluated SETTLE_S seconds (system time) after a sweep first found it due: the events of its last
+    moments are still on their way (CONTRACT §1: effects are visible within 2 s), and a clock jump over the
+    period's end does not overtake them.
+    """
     await expire(uow, now)
     e = t.evaluations.c
+    await uow.session.execute(
+        sa.update(t.evaluations)
+        .where(e.state == "pending", e.due_at <= now, e.due_seen_at.is_(None))
+        .values(due_seen_at=sa.func.now())
+    )
+    settled = sa.func.now() - sa.func.make_interval(0, 0, 0, 0, 0, 0, SETTLE_S)
     due = (
         await uow.session.execute(
             sa.select(t.evaluations)
-            .where(e.state == "pending", e.due_at <= now)
+            .where(e.state == "pending", e.due_at <= now, e.due_seen_at <= settled)
             .order_by(e.due_at)
             .limit(BATCH)
             .with_for_update(skip_locked=True)

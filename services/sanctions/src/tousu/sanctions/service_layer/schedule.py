@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 
+from tousu.contracts.policy import conditions_match
 from tousu.kit.uow import UnitOfWork
 from tousu.sanctions.adapters import tables as t
 from tousu.sanctions.domain.orgs import Orgs
@@ -45,6 +46,8 @@ async def for_complaint(
     for rule, trigger in book.of_type(KpiTrigger):
         if FEEDS[trigger.measure] != feed:
             continue
+        if not conditions_match(trigger.when, values, params=book.params, org_kind=tree.kind):
+            continue  # a complaint this KPI does not count (EMP vs C mode) does not make it due
         assert rule.target is not None  # parse_rule
         org = rule.target.resolve(values, tree)
         if org is not None:
