@@ -160,7 +160,7 @@ class Subscriber:
         return found
 
 
-async def test_as02_rte01_rte02_rte03_liaoning_ladder_and_every_escalation_once_to_a_plain_subscriber(
+async def test_as_02_rte_01_rte_02_rte_03_liaoning_ladder_and_every_escalation_once_to_a_plain_subscriber(
     world: Api, amqp_url: str
 ) -> None:
     """AS-02: association → member complaint dept → outlet; case (b) the outlet's progress report moves its due,
@@ -284,7 +284,7 @@ async def _on_timeline(api: Api, complaint_id: str, type_: str, count: int) -> b
     return response.status_code == 200 and [e["type"] for e in response.json()["events"]].count(type_) >= count
 
 
-async def test_as22_rte33_rte35_lc10_insurer_online_transfer_major_copies_and_no_withdrawal_after_transfer(
+async def test_as_22_rte_33_rte_35_lc_10_insurer_online_transfer_major_copies_and_no_withdrawal_after_transfer(
     world: Api, amqp_url: str
 ) -> None:
     """AS-22 (e): an online transfer only after 15 minutes on the line; (f) a major letter complaint at a branch
@@ -347,7 +347,7 @@ async def test_as22_rte33_rte35_lc10_insurer_online_transfer_major_copies_and_no
         )
 
 
-async def test_as14_cb05_rte26_rte27_org40_mobile_dispatch_replies_by_ingress_and_back_to_the_si(
+async def test_as_14_cb_05_rte_26_rte_27_org_40_mobile_dispatch_replies_by_ingress_and_back_to_the_si(
     world: Api, amqp_url: str
 ) -> None:
     """AS-14: T1 urgent (24 h), T2 difficult (72 h) dispatched to SI Alpha; the SI may not hand them back (RTE-27);
@@ -475,7 +475,7 @@ async def ingress_user(amqp_url: str, user: str) -> AsyncIterator[IngressUser]:
         await rabbitmqctl("delete_user", user, check=False)
 
 
-async def test_as07_as10_cb01_rte08_rcn01_credit_union_callbacks_referral_and_replies(
+async def test_as_07_as_10_cb_01_rte_08_rcn_01_credit_union_callbacks_referral_and_replies(
     world: Api, amqp_url: str
 ) -> None:
     """AS-07: 7 closures under 县联社 A → 7 callbacks by the complained outlets, ceil(30 %) = 3 by the 县联社; a
@@ -571,7 +571,7 @@ async def test_as07_as10_cb01_rte08_rcn01_credit_union_callbacks_referral_and_re
         assert "referred" in refused["title"]
 
 
-async def test_as12_org13_rte14_rte15_rte17_san48_rcn05_futures_subjects_ib_joint_investigation_and_re_complaint(
+async def test_as_12_org_13_rte_14_rte_15_rte_17_san_48_rcn_05_futures_subjects_ib_joint_investigation_and_re_complaint(
     world: Api, amqp_url: str
 ) -> None:
     """AS-12 (b)-(g): a violation is referred to Compliance & Audit at once and owned by the CRO, a lawsuit by the
@@ -687,7 +687,7 @@ async def test_as12_org13_rte14_rte15_rte17_san48_rcn05_futures_subjects_ib_join
         assert {violation, lawsuit} <= {c["complaint_id"] for c in cro_list}
 
 
-async def test_as20_rte19_rte20_rte22_rte25_org04_cb04_sla21_tobacco_forms_leader_a_b_callbacks_and_dispatches(
+async def test_as_20_rte_19_rte_20_rte_22_rte_25_org_04_cb_04_sla_21_tobacco_forms_leader_a_b_callbacks_and_dispatches(
     world: Api, amqp_url: str
 ) -> None:
     """AS-20 (a) a consultation forwarded to the monopoly department is answered the same day; (b) a report goes to

@@ -239,7 +239,7 @@ async def test_contract9_case_act_ingress_is_answered_and_an_invalid_command_ans
     await eventually(both_parked, timeout=10)
 
 
-async def test_org04_sla_breach_of_the_receipt_window_hands_over_to_b_once_however_often_delivered(
+async def test_org_04_sla_breach_of_the_receipt_window_hands_over_to_b_once_however_often_delivered(
     routing: Routing,
 ) -> None:
     """A, then B, let the dispatched case lapse (DISPATCH_ACK breached twice): B takes over, then nobody is left
@@ -292,7 +292,7 @@ async def _handler_is(routing: Routing, complaint_id: str, handler: str) -> bool
     return (await routing.case(complaint_id))["handler"] == handler
 
 
-async def test_org04_an_a_handler_going_away_hands_unacknowledged_cases_to_b(routing: Routing) -> None:
+async def test_org_04_an_a_handler_going_away_hands_unacknowledged_cases_to_b(routing: Routing) -> None:
     complaint_id = await routing.received("futures-company", "ft-ib-dept", "sec-dongwu")
     assert (await routing.case(complaint_id))["handler"] == "ft-ib-a"
     admin = routing.as_("platform")
@@ -348,7 +348,7 @@ async def test_out_of_order_a_breach_before_its_complaint_is_retried_until_the_c
         assert (escalated.data["target_unit"], escalated.data["stage"]) == (P + "cu-county-a", "OUTLET")
 
 
-async def test_sla54_a_late_change_notice_is_referred_to_compliance(routing: Routing) -> None:
+async def test_sla_54_a_late_change_notice_is_referred_to_compliance(routing: Routing) -> None:
     notice = {"change": "customer-service phone number", "effective_at": "2026-06-01T00:00:00+08:00"}
     async with EventSpy(routing.amqp_url, f"compliance.referred.{P}si-alpha") as spy:
         in_time = await routing.http.post(

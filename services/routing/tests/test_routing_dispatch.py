@@ -10,7 +10,7 @@ from tousu.routing.domain.orgs import Handler, Org
     ("authority", "owner"),
     [("outlet", "cu-county-a-outlet-3"), ("city", "cu-city-a"), ("province", "cu-province")],
 )
-def test_rte04_rte05_org10_credit_union_first_owner_by_competence_level(authority: str, owner: str) -> None:
+def test_rte_04_rte_05_org_10_credit_union_first_owner_by_competence_level(authority: str, owner: str) -> None:
     data = received("credit-union-province", "cu-county-a-outlet-3", "cu-county-a-outlet-3", authority=authority)
     case, _, emitted = open_(data)
     assigned = only(emitted, "complaint.assigned")
@@ -19,14 +19,14 @@ def test_rte04_rte05_org10_credit_union_first_owner_by_competence_level(authorit
     assert assigned["occurred_at"] == data["received_at"]  # stages count from receipt (policy convention)
 
 
-def test_rte01_lc01_liaoning_association_owns_what_it_receives() -> None:
+def test_rte_01_lc_01_liaoning_association_owns_what_it_receives() -> None:
     _, _, emitted = open_(received("liaoning-banking-association", "ln-assoc", "ln-icbc-sy-heping"))
     assert only(emitted, "complaint.assigned") | {"unit": "ln-assoc", "handler": "ln-assoc-a"} == only(
         emitted, "complaint.assigned"
     )
 
 
-def test_rte26_org26_mobile_fault_in_a_vendor_domain_goes_to_that_vendor_else_stays_with_the_operator() -> None:
+def test_rte_26_org_26_mobile_fault_in_a_vendor_domain_goes_to_that_vendor_else_stays_with_the_operator() -> None:
     fault = {"service_stopped": True, "root_cause_domain": "vendor"}
     data = received("mobile-operator-si", "cmcc-hn-10086", "adc-builder", kind="fault_report", fault=fault)
     assert only(open_(data)[2], "complaint.assigned")["unit"] == "adc-builder"
@@ -45,7 +45,7 @@ def test_rte26_org26_mobile_fault_in_a_vendor_domain_goes_to_that_vendor_else_st
         ({}, "vp_business", "ft-vp-business"),
     ],
 )
-def test_org13_rte14_futures_owner_by_subject(changes: dict[str, object], role: str, unit: str) -> None:
+def test_org_13_rte_14_futures_owner_by_subject(changes: dict[str, object], role: str, unit: str) -> None:
     """AS-12 (b)-(d): violations and lawsuits to the chief risk officer, ordinary complaints to the business VP;
     the CS Centre receiver keeps the case (ORG-14, RTE-16)."""
     case, _, emitted = open_(received("futures-company", "ft-cs-centre", "ft-sales-suzhou", **changes))
@@ -54,7 +54,7 @@ def test_org13_rte14_futures_owner_by_subject(changes: dict[str, object], role: 
     assert unit in case.units  # the accountable post sees the case
 
 
-def test_rte15_org16_futures_violation_referred_to_compliance_and_still_handled() -> None:
+def test_rte_15_org_16_futures_violation_referred_to_compliance_and_still_handled() -> None:
     """AS-12 (b): compliance.referred at once, and the complaint stays in the process (INT-23)."""
     case, _, emitted = open_(received("futures-company", "ft-cs-centre", flags={"violation_suspected": True}))
     assert types(emitted) == ["complaint.assigned", "compliance.referred"]
@@ -67,7 +67,7 @@ def test_rte15_org16_futures_violation_referred_to_compliance_and_still_handled(
     assert case.status == "assigned"
 
 
-def test_rte08_int22_credit_union_staff_violation_is_referred_instead_of_a_case() -> None:
+def test_rte_08_int_22_credit_union_staff_violation_is_referred_instead_of_a_case() -> None:
     """AS-10 (d): scope referred → compliance.referred to the same-level supervision & security dept, no case."""
     data = received(
         "credit-union-province",
@@ -82,12 +82,14 @@ def test_rte08_int22_credit_union_staff_violation_is_referred_instead_of_a_case(
     assert case.status == "referred"
 
 
-def test_rte36_org19_fund_sales_violation_goes_to_supervision_and_audit() -> None:
+def test_rte_36_org_19_fund_sales_violation_goes_to_supervision_and_audit() -> None:
     data = received("fund-sales", "fund-complaints", "fund-nanjing", flags={"violation_suspected": True})
     assert only(open_(data)[2], "compliance.referred")["to_unit"] == "fund-supervision"
 
 
-def test_rte35_rte32_insurer_major_letter_copied_to_the_executive_in_charge_and_the_department_manager() -> None:
+def test_rte_35_rte_32_org_20_insurer_major_letter_copied_to_the_executive_in_charge_and_the_department_manager() -> (
+    None
+):
     """AS-22 (f): a letter at a branch, copied to the department manager; major: also to the 分管总."""
     ordinary = open_(received("insurer-95511", "ins-pc-sz-cs", "ins-pc-sz-claims", channel="letter"))[2]
     assert types(ordinary) == ["complaint.assigned"]
@@ -102,7 +104,7 @@ def test_rte35_rte32_insurer_major_letter_copied_to_the_executive_in_charge_and_
     assert escalated["rule"] == "RTE-35"
 
 
-def test_org04_the_a_handler_takes_the_case_else_b_else_nobody_and_the_superior_hears_of_it() -> None:
+def test_org_04_the_a_handler_takes_the_case_else_b_else_nobody_and_the_superior_hears_of_it() -> None:
     data = received("tobacco-bureau", "tb-monitoring")
     assert only(open_(data)[2], "complaint.assigned")["handler"] == "tb-monitoring-a"
     monitoring = registry().orgs["tb-monitoring"]
@@ -116,7 +118,7 @@ def test_org04_the_a_handler_takes_the_case_else_b_else_nobody_and_the_superior_
     assert (escalated["reason"], escalated["target_unit"], escalated["rule"]) == ("nobody_accepts", "tb-city", "ORG-04")
 
 
-def test_org40_org41_the_receiving_unit_stays_owner_when_no_ladder_rule_moves_the_case() -> None:
+def test_org_40_org_41_the_receiving_unit_stays_owner_when_no_ladder_rule_moves_the_case() -> None:
     for regime, unit in [
         ("mobile-operator-si", "cmcc-hn-10086"),
         ("tobacco-bureau", "tb-monitoring"),

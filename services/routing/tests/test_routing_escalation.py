@@ -22,7 +22,7 @@ def _liaoning_at_the_outlet() -> Journey:
     return journey
 
 
-def test_as02c_an_outlet_breach_goes_to_the_member_complaint_department_with_all_a_subscriber_needs() -> None:
+def test_as_02c_an_outlet_breach_goes_to_the_member_complaint_department_with_all_a_subscriber_needs() -> None:
     journey = _liaoning_at_the_outlet()
     escalated = only(journey.on_clock("breach", breach("OUTLET_RESULT", "ln-icbc-sy-heping")), "complaint.escalated")
     assert {k: escalated[k] for k in ("stage", "owner_unit", "due_at", "breached_at", "level", "target_unit")} == {
@@ -41,7 +41,7 @@ def test_as02c_an_outlet_breach_goes_to_the_member_complaint_department_with_all
     assert escalated["occurred_at"] == BREACH["breached_at"]
 
 
-def test_as01_sla01_an_association_forwarding_breach_is_only_recorded() -> None:
+def test_as_01_sla_01_an_association_forwarding_breach_is_only_recorded() -> None:
     journey = open_(received("liaoning-banking-association", "ln-assoc", "ln-icbc-sy-heping"))[1]
     assert journey.on_clock("breach", breach("ASSOC_FORWARD", "ln-assoc")) == []
 
@@ -61,13 +61,13 @@ def test_each_escalation_of_a_stage_climbs_one_step() -> None:
     ]
 
 
-def test_conv12_warnings_escalate_only_where_the_regime_says_so() -> None:
+def test_conv_12_warnings_escalate_only_where_the_regime_says_so() -> None:
     journey = _liaoning_at_the_outlet()
     warning = {**breach("OUTLET_RESULT", "ln-icbc-sy-heping"), "warning_at": "2026-04-14T06:00:00+08:00"}
     assert journey.on_clock("warning", warning) == []
 
 
-def test_rte25_san28_tobacco_unit_handling_ladder_monitoring_centre_rectification_office_city_leaders() -> None:
+def test_rte_25_san_28_tobacco_unit_handling_ladder_monitoring_centre_rectification_office_city_leaders() -> None:
     journey = open_(received("tobacco-bureau", "tb-monitoring", "tb-county-faku"))[1]
     act(journey, "forward", "2026-04-08T10:30:00", "tb-monitoring", to_unit="tb-county-faku")
     steps = [
@@ -83,7 +83,7 @@ def test_rte25_san28_tobacco_unit_handling_ladder_monitoring_centre_rectificatio
     ]
 
 
-def test_org04_org23_an_unacknowledged_dispatch_passes_from_a_to_b() -> None:
+def test_org_04_org_23_an_unacknowledged_dispatch_passes_from_a_to_b() -> None:
     journey = open_(received("tobacco-bureau", "tb-monitoring", "tb-county-xinmin"))[1]
     act(journey, "forward", "2026-04-08T10:30:00", "tb-monitoring", to_unit="tb-county-xinmin")
     assert journey.case.handler == "tb-xinmin-a"
@@ -108,7 +108,7 @@ def test_an_acknowledged_case_is_not_handed_over() -> None:
     assert journey.on_clock("breach", breach("DISPATCH_ACK", "tb-county-xinmin")) == []
 
 
-def test_org04_a_dispatch_to_a_unit_with_nobody_available_is_escalated_at_once() -> None:
+def test_org_04_a_dispatch_to_a_unit_with_nobody_available_is_escalated_at_once() -> None:
     faku = registry().orgs["tb-county-faku"]
     away = Org.model_validate(
         {**faku.model_dump(), "handlers": [{**h.model_dump(), "available": False} for h in faku.handlers]}
@@ -119,7 +119,7 @@ def test_org04_a_dispatch_to_a_unit_with_nobody_available_is_escalated_at_once()
     assert only(emitted, "complaint.escalated")["reason"] == "nobody_accepts"
 
 
-def test_rcn09_int30_a_repeat_goes_up_the_tree_each_time() -> None:
+def test_rcn_09_int_30_a_repeat_goes_up_the_tree_each_time() -> None:
     journey = _liaoning_at_the_outlet()
     first = only(journey.on_repeat({"occurred_at": "2026-04-20T10:00:00+08:00"}), "complaint.escalated")
     second = only(journey.on_repeat({"occurred_at": "2026-04-21T10:00:00+08:00"}), "complaint.escalated")
@@ -129,7 +129,7 @@ def test_rcn09_int30_a_repeat_goes_up_the_tree_each_time() -> None:
     ]
 
 
-def test_san01_an_escalate_action_for_media_exposure_names_its_reason_and_may_name_its_target() -> None:
+def test_san_01_an_escalate_action_for_media_exposure_names_its_reason_and_may_name_its_target() -> None:
     journey = _liaoning_at_the_outlet()
     escalated = only(
         act(
@@ -158,14 +158,14 @@ def test_a_withdrawal_closes_the_case_without_callbacks() -> None:
     assert journey.on_clock("breach", breach("OUTLET", "cu-county-a-outlet-3")) == []
 
 
-def test_int36_a_complaint_upgraded_to_major_is_notified_to_the_accountable_executive() -> None:
+def test_int_36_a_complaint_upgraded_to_major_is_notified_to_the_accountable_executive() -> None:
     journey = open_(received("insurer-95511", "ins-pc-hq-cs", "ins-pc-claims"))[1]
     emitted = journey.on_reclassified({"occurred_at": "2026-04-09T10:00:00+08:00", "priority": "major"})
     assert only(emitted, "complaint.escalated")["target_unit"] == "ins-pc-exec"
     assert journey.on_reclassified({"occurred_at": "2026-04-09T11:00:00+08:00", "priority": "major"}) == []
 
 
-def test_sla54_an_si_change_notice_fifteen_working_days_ahead_is_in_time_a_later_one_is_not() -> None:
+def test_sla_54_an_si_change_notice_fifteen_working_days_ahead_is_in_time_a_later_one_is_not() -> None:
     from routing_world import CALENDAR, at, policies
 
     mobile = [policies()["mobile-operator-si"]]

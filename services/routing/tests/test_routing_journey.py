@@ -11,7 +11,7 @@ def _futures() -> Journey:
     return open_(received("futures-company", "ft-cs-centre", "ft-sales-suzhou"))[1]
 
 
-def test_lc10_the_first_forward_out_of_the_receiving_unit_is_the_transfer() -> None:
+def test_lc_10_the_first_forward_out_of_the_receiving_unit_is_the_transfer() -> None:
     journey = open_(received("insurer-95511", "ins-pc-95511", "ins-pc-sz-claims"))[1]
     first = only(act(journey, "forward", "2026-04-08T10:05:00", "ins-pc-95511"), "complaint.forwarded")
     assert (first["to_unit"], first["transfer"], first["from_unit"]) == ("ins-pc-sz-claims", True, "ins-pc-95511")
@@ -24,14 +24,14 @@ def test_lc10_the_first_forward_out_of_the_receiving_unit_is_the_transfer() -> N
     assert journey.case.holder_unit == "ins-pc-sz-underwriting"
 
 
-def test_rte32_a_forward_without_to_unit_goes_to_the_complained_unit() -> None:
+def test_rte_32_a_forward_without_to_unit_goes_to_the_complained_unit() -> None:
     """The root-cause institution chosen at intake is the respondent (INT-38)."""
     journey = open_(received("insurer-95511", "ins-pc-95511", "ins-pc-sz-claims"))[1]
     forwarded = only(act(journey, "forward", "2026-04-08T10:05:00", "ins-pc-95511"), "complaint.forwarded")
     assert forwarded["to_unit"] == "ins-pc-sz-claims"
 
 
-def test_rte12_rte13_rte17_futures_ib_complaint_through_the_ib_department_to_the_securities_company() -> None:
+def test_rte_12_rte_13_rte_17_futures_ib_complaint_through_the_ib_department_to_the_securities_company() -> None:
     """AS-12 (e): CS Centre → IB管理部 → securities company; both involved → joint investigation."""
     journey = open_(received("futures-company", "ft-cs-centre", "sec-dongwu-ib-sales", category="ib_business"))[1]
     act(journey, "forward", "2026-04-08T10:30:00", "ft-cs-centre", to_unit="ft-ib-dept")
@@ -64,7 +64,7 @@ def test_rte12_rte13_rte17_futures_ib_complaint_through_the_ib_department_to_the
     assert result["to_unit"] == "ft-ib-dept"  # feedback goes back the way it came (RTE-13)
 
 
-def test_san48_sat04_a_futures_result_names_every_item_the_regime_demands() -> None:
+def test_san_48_sat_04_a_futures_result_names_every_item_the_regime_demands() -> None:
     journey = _futures()
     act(journey, "forward", "2026-04-08T10:30:00", "ft-cs-centre", to_unit="ft-business-dept")
     with pytest.raises(PermanentError) as missing:
@@ -76,7 +76,7 @@ def test_san48_sat04_a_futures_result_names_every_item_the_regime_demands() -> N
     )
 
 
-def test_rcn01_a_credit_union_reply_needs_its_method_and_the_reconsideration_notice() -> None:
+def test_rcn_01_a_credit_union_reply_needs_its_method_and_the_reconsideration_notice() -> None:
     data = received("credit-union-province", "cu-county-a-outlet-3", "cu-county-a-outlet-3", authority="outlet")
     journey = open_(data)[1]
     with pytest.raises(PermanentError) as missing:
@@ -176,7 +176,7 @@ def test_a_closed_case_takes_callbacks_and_objections_only() -> None:
         act(journey, "redispatch", "2026-04-08T16:30:00", "cu-county-a", reason="dissatisfied")
 
 
-def test_rte27_an_si_may_not_hand_its_own_application_complaint_to_the_operator() -> None:
+def test_rte_27_an_si_may_not_hand_its_own_application_complaint_to_the_operator() -> None:
     data = received("mobile-operator-si", "si-alpha", "si-alpha", category="si_application")
     journey = open_(data)[1]
     with pytest.raises(PermanentError) as refused:
@@ -189,7 +189,7 @@ def test_rte27_an_si_may_not_hand_its_own_application_complaint_to_the_operator(
     ]
 
 
-def test_rte33_sla62_an_online_transfer_only_after_fifteen_minutes_on_the_line() -> None:
+def test_rte_33_sla_62_an_online_transfer_only_after_fifteen_minutes_on_the_line() -> None:
     """AS-22 (e): 15:00 minutes → allowed; 14:59 → not (CONV-10: ≥ includes 15)."""
     journey = open_(received("insurer-95511", "ins-pc-95511", "ins-pc-sz-claims"))[1]
     with pytest.raises(PermanentError) as early:
@@ -199,7 +199,7 @@ def test_rte33_sla62_an_online_transfer_only_after_fifteen_minutes_on_the_line()
     assert only(forwarded, "complaint.forwarded")["online_transfer_after_minutes"] == 15
 
 
-def test_sla21_a_tobacco_extension_past_seven_working_days_is_refused() -> None:
+def test_sla_21_a_tobacco_extension_past_seven_working_days_is_refused() -> None:
     """AS-20 (b): a report form received 2026-09-30; the 7-WD cap falls on 2026-10-15 (TC-2026 calendar)."""
     data = received(
         "tobacco-bureau", "tb-monitoring", "tb-monopoly", kind="report", received_at="2026-09-30T10:30:00+08:00"
@@ -244,7 +244,7 @@ def test_sla21_a_tobacco_extension_past_seven_working_days_is_refused() -> None:
     )
 
 
-def test_sla14_d03_only_stages_the_regime_lets_extend_can_be() -> None:
+def test_sla_14_d_03_only_stages_the_regime_lets_extend_can_be() -> None:
     """Credit unions extend with permission (SLA-14); the futures 3 WD is itself the outer limit (DOMAIN §8 D-03)."""
     journey = _futures()
     act(journey, "forward", "2026-04-08T10:30:00", "ft-cs-centre", to_unit="ft-business-dept")
@@ -265,7 +265,7 @@ def test_sla14_d03_only_stages_the_regime_lets_extend_can_be() -> None:
     assert (data["stage"], data["reported_to"], data["rule"]) == ("CITY", "cu-province", "SLA-14")
 
 
-def test_rte25_rcn06_tobacco_dissatisfied_callbacks_second_and_third_dispatch_then_no_more() -> None:
+def test_rte_25_rcn_06_tobacco_dissatisfied_callbacks_second_and_third_dispatch_then_no_more() -> None:
     journey = open_(received("tobacco-bureau", "tb-monitoring", "tb-county-xinmin"))[1]
     act(journey, "forward", "2026-04-08T10:30:00", "tb-monitoring", to_unit="tb-county-xinmin")
     result = act(journey, "submit_result", "2026-04-09T10:00:00", "tb-county-xinmin")
@@ -293,7 +293,7 @@ def test_rte25_rcn06_tobacco_dissatisfied_callbacks_second_and_third_dispatch_th
         act(journey, "redispatch", "2026-04-13T16:00:00", "tb-monitoring", reason="unjustified delay")
 
 
-def test_cb05_rte31_lc07_mobile_tickets_go_back_to_the_si_until_the_customer_is_satisfied() -> None:
+def test_cb_05_rte_31_lc_07_mobile_tickets_go_back_to_the_si_until_the_customer_is_satisfied() -> None:
     """AS-14: T1 replied, called back, dissatisfied → back to SI Alpha (n=2), and again; closing waits."""
     journey = open_(received("mobile-operator-si", "cmcc-hn-10086", "si-alpha", priority="urgent"))[1]
     act(journey, "forward", "2026-05-08T14:00:00", "cmcc-hn-10086", to_unit="si-alpha")
@@ -318,7 +318,7 @@ def test_cb05_rte31_lc07_mobile_tickets_go_back_to_the_si_until_the_customer_is_
     assert only(act(journey, "close", "2026-05-10T15:00:00", "cmcc-hn-10086"), "complaint.closed")["satisfied"] is True
 
 
-def test_rcn05_cb03_futures_rejected_solution_at_callback_is_a_second_dispatch() -> None:
+def test_rcn_05_cb_03_futures_rejected_solution_at_callback_is_a_second_dispatch() -> None:
     """AS-12 (g)."""
     journey = _futures()
     act(journey, "forward", "2026-04-08T10:30:00", "ft-cs-centre", to_unit="ft-business-dept")
@@ -330,7 +330,7 @@ def test_rcn05_cb03_futures_rejected_solution_at_callback_is_a_second_dispatch()
     assert (back["dispatch_number"], back["to_unit"], back["rule"]) == (2, "ft-business-dept", "RCN-05")
 
 
-def test_cb01_cb02_lc02_credit_union_callbacks_all_by_the_complained_unit_and_a_sample_by_its_superior() -> None:
+def test_cb_01_cb_02_lc_02_credit_union_callbacks_all_by_the_complained_unit_and_a_sample_by_its_superior() -> None:
     journey = open_(received("credit-union-province", "cu-county-a-outlet-3", "cu-county-a-outlet-3"))[1]
     act(
         journey,
@@ -346,7 +346,7 @@ def test_cb01_cb02_lc02_credit_union_callbacks_all_by_the_complained_unit_and_a_
 
 
 @pytest.mark.parametrize(("closed", "sampled_after"), [(1, 1), (3, 1), (4, 2), (7, 3), (10, 3), (11, 4)])
-def test_conv09_cb01_the_superior_calls_back_at_least_ceil_thirty_percent(closed: int, sampled_after: int) -> None:
+def test_conv_09_cb_01_the_superior_calls_back_at_least_ceil_thirty_percent(closed: int, sampled_after: int) -> None:
     """AS-07: 7 closures → at least ceil(0.3 × 7) = 3 callbacks by the 县联社, at every moment of the period."""
     sampled = 0
     for n in range(1, closed + 1):
@@ -355,7 +355,7 @@ def test_conv09_cb01_the_superior_calls_back_at_least_ceil_thirty_percent(closed
     assert sampled == sampled_after
 
 
-def test_arc08_a_dissatisfied_non_responsibility_case_closes_with_its_archive_class() -> None:
+def test_arc_08_a_dissatisfied_non_responsibility_case_closes_with_its_archive_class() -> None:
     """AS-07: still dissatisfied, the outlet bears no responsibility → archived as 客户投诉处理不满意."""
     journey = open_(received("credit-union-province", "cu-county-a-outlet-3", "cu-county-a-outlet-3"))[1]
     act(
@@ -374,7 +374,7 @@ def test_arc08_a_dissatisfied_non_responsibility_case_closes_with_its_archive_cl
     assert (closed["archive_class"], closed["satisfied"]) == ("客户投诉处理不满意", False)
 
 
-def test_rcn02_rcn03_a_reconsideration_is_decided_by_the_unit_it_was_lodged_with() -> None:
+def test_rcn_02_rcn_03_a_reconsideration_is_decided_by_the_unit_it_was_lodged_with() -> None:
     journey = open_(received("credit-union-province", "cu-county-a-outlet-3", "cu-county-a-outlet-3"))[1]
     act(
         journey,
@@ -393,7 +393,7 @@ def test_rcn02_rcn03_a_reconsideration_is_decided_by_the_unit_it_was_lodged_with
     assert (decided["upheld"], decided["rule"]) == (True, "SLA-15")
 
 
-def test_rte02_rte03_liaoning_member_verifies_and_reports_the_outlet_answers() -> None:
+def test_rte_02_rte_03_liaoning_member_verifies_and_reports_the_outlet_answers() -> None:
     """AS-02: association → member complaint dept (VERIFY, MEMBER_REPORT start) → outlet (OUTLET_RESULT)."""
     journey = open_(received("liaoning-banking-association", "ln-assoc", "ln-icbc-sy-heping"))[1]
     to_member = only(
@@ -421,7 +421,7 @@ def test_rte02_rte03_liaoning_member_verifies_and_reports_the_outlet_answers() -
     assert member["to_unit"] == "ln-assoc"  # the member reports the final result to the association (RTE-02)
 
 
-def test_rte22_rte24_rte19_tobacco_leader_instruction_then_dispatch_and_receipt_confirmation() -> None:
+def test_rte_22_rte_24_rte_19_tobacco_leader_instruction_then_dispatch_and_receipt_confirmation() -> None:
     data = received("tobacco-bureau", "tb-monitoring", "tb-monopoly", kind="report")
     journey = open_(data)[1]
     assert "REPORT_TO_LEADER" in journey.case.stage_starts
@@ -438,7 +438,7 @@ def test_rte22_rte24_rte19_tobacco_leader_instruction_then_dispatch_and_receipt_
     assert acknowledged["handler_role"] == "A"
 
 
-def test_rte20_rte21_tobacco_consultations_and_suggestions_go_to_the_city_departments() -> None:
+def test_rte_20_rte_21_tobacco_consultations_and_suggestions_go_to_the_city_departments() -> None:
     for kind, unit in [("consultation", "tb-monopoly"), ("suggestion", "tb-marketing")]:
         journey = open_(received("tobacco-bureau", "tb-monitoring", unit, kind=kind))[1]
         forwarded = only(act(journey, "forward", "2026-09-30T11:30:00", "tb-monitoring"), "complaint.forwarded")
@@ -449,7 +449,7 @@ def test_rte20_rte21_tobacco_consultations_and_suggestions_go_to_the_city_depart
     )
 
 
-def test_rte06_rte09_credit_union_transfer_to_the_outlet_and_keeping_the_outlet_reachable() -> None:
+def test_rte_06_rte_09_credit_union_transfer_to_the_outlet_and_keeping_the_outlet_reachable() -> None:
     """A complaint the 县联社 transfers to the outlet; its contact attempts with the outlet's staff are recorded
     (party unit: unreachable staff make a repeat a responsibility complaint, SAN-36)."""
     data = received(
@@ -468,7 +468,7 @@ def test_rte06_rte09_credit_union_transfer_to_the_outlet_and_keeping_the_outlet_
     assert (attempt["party"], attempt["target_unit"], attempt["reached"]) == ("unit", "cu-county-a-outlet-2", False)
 
 
-def test_rte07_problems_of_process_or_technology_go_to_the_responsible_department() -> None:
+def test_rte_07_problems_of_process_or_technology_go_to_the_responsible_department() -> None:
     """AS-08 (b): an outage complaint forwarded to the technology department to study and resolve."""
     journey = open_(received("credit-union-province", "cu-county-a-outlet-1", "cu-county-a-outlet-1"))[1]
     forwarded = act(
@@ -482,7 +482,7 @@ def test_rte07_problems_of_process_or_technology_go_to_the_responsible_departmen
     assert only(forwarded, "complaint.forwarded")["purpose"] == "study_and_resolve"
 
 
-def test_rte28_rte30_mobile_joint_problems_and_a_second_visit() -> None:
+def test_rte_28_rte_30_mobile_joint_problems_and_a_second_visit() -> None:
     data = received("mobile-operator-si", "cmcc-hn-10086", "si-alpha", kind="technical_support")
     journey = open_(data)[1]
     act(journey, "forward", "2026-04-08T11:00:00", "cmcc-hn-10086", to_unit="si-alpha")
@@ -501,7 +501,7 @@ def test_rte28_rte30_mobile_joint_problems_and_a_second_visit() -> None:
     assert "SECOND_VISIT" in journey.case.stage_starts
 
 
-def test_rte29_it_confirms_a_cs_system_fault_and_publishes_a_notice() -> None:
+def test_rte_29_it_confirms_a_cs_system_fault_and_publishes_a_notice() -> None:
     fault = {"root_cause_domain": "operator"}
     data = received(
         "mobile-operator-si", "cmcc-hn-10086", "cmcc-hn", kind="fault_report", category="system_fault", fault=fault
@@ -511,7 +511,7 @@ def test_rte29_it_confirms_a_cs_system_fault_and_publishes_a_notice() -> None:
     assert "IT_NOTICE" in journey.case.stage_starts
 
 
-def test_rte34_a_12378_referral_with_a_violation_is_reported_to_group_audit() -> None:
+def test_rte_34_a_12378_referral_with_a_violation_is_reported_to_group_audit() -> None:
     data = received(
         "insurer-95511",
         "ins-pc-hq-cs",
@@ -526,7 +526,7 @@ def test_rte34_a_12378_referral_with_a_violation_is_reported_to_group_audit() ->
     assert (forwarded["transfer"], forwarded["rule"]) == (True, "SLA-60")
 
 
-def test_rte10_rte11_cbrc_regulator_transferred_complaint_reports_its_result_back() -> None:
+def test_rte_10_rte_11_cbrc_regulator_transferred_complaint_reports_its_result_back() -> None:
     data = received("cbrc-2012-banking", "ln-icbc-complaints", "ln-icbc-sy-heping", channel="regulator_referral")
     journey = open_(data)[1]
     result = only(
