@@ -187,7 +187,7 @@ async def test_san03_lifting_the_criticism_lifts_the_award_ineligibility(h: Harn
     assert missing.json()["errors"][0]["field"] == "reason"
 
 
-async def test_san01_1_nobody_accepted_the_forwarded_complaint(h: Harness) -> None:
+async def test_san01_1_cnd01_nobody_accepted_the_forwarded_complaint(h: Harness) -> None:
     ids = await world(h)
     cid = await complaint(h, ids, "2026-04-08T10:00")
     breach = {

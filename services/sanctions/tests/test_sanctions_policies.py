@@ -124,7 +124,7 @@ CSR = RuleBook.of(POLICIES["bank-call-centre-csr"])
 
 
 @pytest.mark.parametrize(("rule", "value", "ineligible", "score"), POINTS, ids=[p[0] for p in POINTS])
-def test_san6x_san11x_points_are_domain_5_7s(rule: str, value: int, ineligible: bool, score: int | None) -> None:
+def test_san6x_san11x_cnd05_points_are_domain_5_7s(rule: str, value: int, ineligible: bool, score: int | None) -> None:
     entry = CSR.points_rule(rule)
     assert entry is not None
     made, errors = points.entry(entry, points.EntryInput(verified=True, minutes=10))

@@ -66,7 +66,7 @@ async def test_san27_san28_accountability_after_the_second_and_third_dispatch(h:
     assert (third["rule"], third["issuer"]) == ("SAN-28", "city bureau leaders")
 
 
-async def test_san26_a_step_not_done_in_time_once_per_round(h: Harness) -> None:
+async def test_san26_cnd03_a_step_not_done_in_time_once_per_round(h: Harness) -> None:
     ids = await tree(h, TOBACCO, "county")
     cid = await complaint(h, ids, TOBACCO, "county", "2026-05-06T09:00")
     breach = {
@@ -127,7 +127,7 @@ async def test_san25_san27_responsibility_to_a_person_and_the_quarterly_linkage(
     assert linkage.data["rule"] == "SAN-27"
 
 
-async def test_san43_san44_san45_insurer_responsibility_types(h: Harness) -> None:
+async def test_san42_san43_san44_san45_insurer_responsibility_types(h: Harness) -> None:
     ids = await tree(h, INSURER, "claims")
     cid = await complaint(h, ids, INSURER, "claims", "2026-04-20T10:00", respondent_staff=["surveyor-9"])
     untyped = await h.http.post(
