@@ -116,6 +116,9 @@ def test_contract_fields_and_business_time_are_checked() -> None:
     with pytest.raises(PermanentError) as early:
         act(journey, "verify", "2026-04-07T11:00:00", "ft-cs-centre", valid=True)
     assert early.value.errors[0].field == "at"
+    with pytest.raises(PermanentError) as nowhere:
+        act(journey, "forward", "2026-04-08T11:00:00", "ft-cs-centre", to_unit="no-such-unit")
+    assert (nowhere.value.errors[0].field, nowhere.value.errors[0].rule) == ("to_unit", "CONTRACT §2")
     with pytest.raises(ConflictError) as stranger:
         act(journey, "verify", "2026-04-08T11:00:00", "tb-monitoring", valid=True)
     assert "no part" in stranger.value.title

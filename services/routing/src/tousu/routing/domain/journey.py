@@ -90,6 +90,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 """Fields CONTRACT §5 names for every regime; a regime's `routing.action_requires` adds its own."""
 
+UNIT_FIELDS = ("by", "to_unit", "target_unit", "lead_unit", "reported_to", "by_unit", "units")
+"""Action fields that name organisations: each must be one of the registry's."""
+
 AFTER_CLOSURE = frozenset({"record_callback", "record_objection", "decide_reconsideration", "redispatch"})
 """Actions that still make sense on a closed case: callbacks come after closure (CB-01), a customer may object or
 ask for reconsideration, and a re-dispatch reopens the case (RTE-25, CB-05)."""
@@ -459,8 +462,12 @@ class Journey:
                 )
         if action.at < self.case.received_at:
             errors.append(FieldError("at", "before the complaint was received", CONTRACT))
-        if action.by not in self.registry:
-            errors.append(FieldError("by", "unknown organisation", "CONTRACT §2"))
+        for name in UNIT_FIELDS:
+            value = getattr(action, name)
+            if any(
+                unit not in self.registry for unit in (value if isinstance(value, list) else [value] if value else [])
+            ):
+                errors.append(FieldError(name, "unknown organisation", "CONTRACT §2"))
         if errors:
             raise PermanentError(f"the {action.type} action is not valid", errors)
 
@@ -517,8 +524,6 @@ class Journey:
     def _forward(self, a: Action) -> list[Emission]:
         case = self.case
         to = a.to_unit or case.respondent_unit
-        if to not in self.registry:
-            raise PermanentError("unknown unit", [FieldError("to_unit", "unknown organisation", "CONTRACT §2")])
         if to == case.holder_unit:
             raise ConflictError(f"the case is already with {to}")
         if not self._may_move(a.by):
@@ -574,10 +579,11 @@ class Journey:
 
     def _open_joint_investigation(self, a: Action) -> list[Emission]:
         units = list(dict.fromkeys(a.units or []))
-        unknown = [u for u in units if u not in self.registry]
-        if len(units) < 2 or unknown:
-            message = "unknown organisations" if unknown else "at least two units investigate together"
-            raise PermanentError("the joint investigation is not valid", [FieldError("units", message, "RTE-17")])
+        if len(units) < 2:
+            raise PermanentError(
+                "the joint investigation is not valid",
+                [FieldError("units", "at least two units investigate together", "RTE-17")],
+            )
         self.case.concern(*units)
         data = ev.ComplaintJointInvestigationOpened(**self._common(a), units=units, lead_unit=a.lead_unit or a.by)
         return [self.emit(ACTION_EVENTS[a.type], data)]
@@ -769,8 +775,6 @@ class Journey:
         if not self._rounds_left():
             raise ConflictError(f"{case.regime} allows at most {rounds.max_rounds} dispatches", rule=first(rounds.rule))
         to = to_unit or case.last_dispatch_unit or case.holder_unit
-        if to not in self.registry:
-            raise PermanentError("unknown unit", [FieldError("to_unit", "unknown organisation", "CONTRACT §2")])
         step = next((r for r in sorted(rounds.rounds, key=lambda r: -r.round) if r.round <= number), None)
         supervisor = None
         if step is not None and step.supervised_by is not None:
@@ -806,8 +810,6 @@ class Journey:
 
     def _escalate(self, a: Action) -> list[Emission]:
         assert a.reason is not None
-        if a.to_unit is not None and a.to_unit not in self.registry:
-            raise PermanentError("unknown unit", [FieldError("to_unit", "unknown organisation", "CONTRACT §2")])
         plan = plan_up(self.case, self.registry, a.to_unit)
         return [self.escalation(plan, at=a.at, reason=a.reason, owner=self.case.holder_unit, by=a.by, staff=a.staff)]
 
