@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 SERVICES := intake routing sla sanctions reporting
 
-.PHONY: install run test lint typecheck docs docs-check up down bench bench-quick clean
+.PHONY: install browser run test lint typecheck docs docs-check up down bench bench-quick clean
 
 install: ## the workspace's own environment, from the one lockfile
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -12,7 +12,12 @@ install: ## the workspace's own environment, from the one lockfile
 run: install ## the five services as local processes, demo organisations loaded; Ctrl-C stops them
 	@$(UV) run --no-sync tousu run
 
-test: install ## the whole suite: lint, types, layers, docs drift, unit → component → integration → e2e
+browser: ## Debian's chromium for the dashboard test (Playwright drives it; it never downloads a browser of its own)
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium is not installed: the dashboard test will be skipped"; }
+
+test: install browser ## the whole suite: lint, types, layers, docs drift, unit → component → integration → e2e
 	@$(UV) run --no-sync ruff check .
 	@$(UV) run --no-sync ruff format --check .
 	@$(UV) run --no-sync mypy
