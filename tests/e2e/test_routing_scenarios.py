@@ -160,6 +160,59 @@ class Subscriber:
         return found
 
 
+async def test_as_09_rte_09_san_36_rcn_09_credit_union_unreachable_outlet_then_the_repeat_goes_up(
+    world: Api, amqp_url: str
+) -> None:
+    """AS-09: the complaint is with outlet X from 2026-03-02; the 县联社 fails to reach X's staff on 03-03 and 03-04
+    (RTE-09); the customer complains again through 96668 on 03-04 → intake's repeat {cause unreachable} (SAN-36),
+    and routing escalates the repeat one step above the outlet."""
+    api = world
+    outlet, county = P + "cu-county-a-outlet-2", P + "cu-county-a"
+    complainant = {"name": "钱七", "phone": f"137{uuid.uuid4().int % 10**8:08d}", "standing": "direct"}
+    complaint = {
+        "regime": "credit-union-province",
+        "respondent": {"unit": outlet, "staff": ["teller-sun"]},
+        "category": "service_attitude",
+        "complainant": complainant,
+        "authority": "outlet",
+    }
+    await clock(api, "2026-03-04T12:00:00+08:00")
+    async with EventSpy(amqp_url) as spy:
+        first = await submit(api, **complaint, received_at="2026-03-02T09:00:00+08:00", receiving_unit=county)
+        assert (await case(api, first))["holder_unit"] == outlet
+        for day in ("03", "04"):
+            await act(
+                api,
+                first,
+                "record_contact_attempt",
+                f"2026-03-{day}T10:00:00+08:00",
+                "cu-county-a",
+                reached=False,
+                party="unit",
+                target_unit=outlet,
+            )
+        attempts = await spy.wait_for("complaint.customer_contact_attempted", of(spy, first), count=2)
+        assert {(e.data["party"], e.data["target_unit"], e.data["reached"]) for e in attempts} == {
+            ("unit", outlet, False)
+        }
+        again = await submit(
+            api,
+            **complaint,
+            received_at="2026-03-04T11:00:00+08:00",
+            receiving_unit=P + "cu-province",
+            channel="hotline",
+            parent_complaint_id=first,
+        )
+        repeat = (await spy.wait_for("complaint.repeat_detected", of(spy, again)))[0]
+        assert (repeat.data["cause"], repeat.data["parent_complaint_id"]) == ("unreachable", first)
+        escalated = (await spy.wait_for("complaint.escalated", of(spy, again)))[0]
+        assert (escalated.data["reason"], escalated.data["owner_unit"], escalated.data["target_unit"]) == (
+            "repeated_complaint",
+            outlet,
+            county,
+        )
+
+
 async def test_as_02_rte_01_rte_02_rte_03_liaoning_ladder_and_every_escalation_once_to_a_plain_subscriber(
     world: Api, amqp_url: str
 ) -> None:
