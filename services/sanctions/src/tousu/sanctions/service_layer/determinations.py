@@ -198,7 +198,7 @@ async def _consequences(
         await impose(uow, tree, rule.kind, rule.rule_id, subject, rule=rule, book=book, issuer=request.by)
 
 
-async def charge_by_rule(uow: UnitOfWork, book: RuleBook, tree: Orgs, rule: Rule, subject: Subject) -> None:
+async def charge_by_rule(uow: UnitOfWork, book: RuleBook, rule: Rule, subject: Subject) -> None:
     """A responsibility complaint counted by rule, whatever the merits (SAN-36: a repeat because nobody could be
     reached); one per complaint that caused it."""
     d = t.determinations.c

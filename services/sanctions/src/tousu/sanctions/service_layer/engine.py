@@ -217,7 +217,7 @@ class Engine:
             if disputed is not None:
                 subject.figures["wrongly_charged"] = str(disputed.amount)
         if trigger.effect == "responsibility_complaint":
-            await determinations.charge_by_rule(uow, book, tree, rule, subject)
+            await determinations.charge_by_rule(uow, book, rule, subject)
             return
         await impose(uow, tree, rule.kind, rule.rule_id, subject, rule=rule, book=book)
 
