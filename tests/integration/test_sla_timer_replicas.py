@@ -22,11 +22,12 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tousu.contracts.policy import find_policies_dir, load_policy
 from tousu.contracts.types import SHANGHAI
 from tousu.kit.auth import issue_token
-from tousu.kit.db import drop_database, make_engine
+from tousu.kit.db import drop_database
 from tousu.kit.platform import service_database_url
 from tousu.kit.settings import DEV_TOKEN_SECRET
 from tousu.kit.testing.plugin import eventually
@@ -147,10 +148,17 @@ async def replicas(amqp_url: str, sla_url: str) -> AsyncIterator[Replicas]:
         await asyncio.to_thread(group.stop)
 
 
-async def insert_due_timers(database_url: str, tenant: str, n: int) -> None:
+@pytest.fixture
+async def database(replicas: Replicas, sla_url: str) -> AsyncIterator[AsyncEngine]:
+    """One connection for the whole test: polling must not compete for the server's connection slots."""
+    engine = create_async_engine(sla_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+    yield engine
+    await engine.dispose()
+
+
+async def insert_due_timers(engine: AsyncEngine, tenant: str, n: int) -> None:
     """n running ASSOC_FORWARD clocks whose breach timers all fall due at the same second."""
     version = load_policy(find_policies_dir() / f"{REGIME}.yaml").version
-    engine = make_engine(database_url)
     async with engine.begin() as conn:
         await conn.execute(
             sa.text(
@@ -179,11 +187,9 @@ async def insert_due_timers(database_url: str, tenant: str, n: int) -> None:
             ),
             {"tenant": tenant},
         )
-    await engine.dispose()
 
 
-async def counts(database_url: str, tenant: str) -> dict[str, int]:
-    engine = make_engine(database_url)
+async def counts(engine: AsyncEngine, tenant: str) -> dict[str, int]:
     async with engine.connect() as conn:
         row = (
             await conn.execute(
@@ -201,13 +207,12 @@ async def counts(database_url: str, tenant: str) -> dict[str, int]:
                 {"tenant": tenant},
             )
         ).one()
-    await engine.dispose()
     return dict(row._mapping)
 
 
-async def exactly_once(spy: EventSpy, database_url: str, tenant: str) -> dict[str, int]:
+async def exactly_once(spy: EventSpy, database: AsyncEngine, tenant: str) -> dict[str, int]:
     async def all_published() -> dict[str, int] | None:
-        now = await counts(database_url, tenant)
+        now = await counts(database, tenant)
         distinct = {e.id for e in spy.events}
         return now if now["sent"] >= N and len(distinct) >= N else None
 
@@ -221,13 +226,13 @@ async def exactly_once(spy: EventSpy, database_url: str, tenant: str) -> dict[st
 
 
 async def test_arch5_two_replicas_fire_10000_simultaneous_timers_exactly_once(
-    replicas: Replicas, amqp_url: str, sla_url: str
+    replicas: Replicas, amqp_url: str, database: AsyncEngine
 ) -> None:
     tenant = f"rep-{replicas.tag[:8]}"
     async with EventSpy(amqp_url, f"sla.breached.{tenant}") as spy:
-        await insert_due_timers(sla_url, tenant, N)
+        await insert_due_timers(database, tenant, N)
         await replicas.set_clock(DUE + timedelta(seconds=1))
-        result = await exactly_once(spy, sla_url, tenant)
+        result = await exactly_once(spy, database, tenant)
     shares = [await replicas.fired_by(i) for i in (0, 1)]
     assert sum(shares) == N
     assert all(shares), f"both replicas sweep: {shares}"
@@ -235,21 +240,21 @@ async def test_arch5_two_replicas_fire_10000_simultaneous_timers_exactly_once(
 
 
 async def test_arch5_sigkill_of_a_replica_while_firing_loses_none_and_doubles_none(
-    replicas: Replicas, amqp_url: str, sla_url: str
+    replicas: Replicas, amqp_url: str, database: AsyncEngine
 ) -> None:
     tenant = f"kill-{replicas.tag[:8]}"
     async with EventSpy(amqp_url, f"sla.breached.{tenant}") as spy:
-        await insert_due_timers(sla_url, tenant, N)
+        await insert_due_timers(database, tenant, N)
         await replicas.set_clock(DUE + timedelta(seconds=1))
 
         async def firing() -> bool:
-            return 0 < (await counts(sla_url, tenant))["fired"] < N
+            return 0 < (await counts(database, tenant))["fired"] < N
 
         await eventually(firing, timeout=60, interval=0.02)
         replicas.kill(0)  # SIGKILL mid-sweep: its open batch rolls back, its locks go, replica 1 takes the rest
-        await exactly_once(spy, sla_url, tenant)
+        await exactly_once(spy, database, tenant)
         # Restarted, it catches up on nothing: every timer has fired once.
         replicas.start(0)
         await replicas.ready(0)
         await replicas.set_clock(DUE + timedelta(seconds=2))
-        assert (await counts(sla_url, tenant))["outbox"] == N
+        assert (await counts(database, tenant))["outbox"] == N
