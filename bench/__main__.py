@@ -1,17 +1,27 @@
 """`python -m bench [--quick | --smallest] [--burst N ...]`: see bench/README.md."""
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
-from bench.params import parse
+from bench.params import Params, parse
 from bench.report import markdown
 from bench.run import run
 
 
+async def _run(params: Params, results: Path) -> dict[str, Any]:
+    """SIGTERM stops the run as Ctrl-C does: the services are stopped and their databases and vhost dropped."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await run(params, results)
+
+
 def main() -> int:
     params, args = parse()
-    record = asyncio.run(run(params, Path(args.results)))
+    record = asyncio.run(_run(params, Path(args.results)))
     print()
     print(markdown(record["figures"]))
     print()

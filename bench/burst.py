@@ -162,7 +162,7 @@ async def last_first_clock(stack: Stack, tenant: str) -> float | None:
     return float(value) if value is not None else None
 
 
-async def run(stack: Stack, params: Params) -> dict[str, Any]:
+async def run(stack: Stack, params: Params, result: dict[str, Any]) -> None:
     n = params.burst
     ingress = await ingress_available(stack)
     n_ingress = round(n * params.ingress_share) if ingress else 0
@@ -176,16 +176,17 @@ async def run(stack: Stack, params: Params) -> dict[str, Any]:
         have = await wait_first_clocks(stack, bank(TENANT), n, params.stall_s)
     finished = await last_first_clock(stack, bank(TENANT))
     seconds = (finished - started) if finished else None
-    result: dict[str, Any] = {
-        "complaints": n,
-        "over_http": http_result,
-        "over_ingress": ingress_result if ingress else "not available: intake does not consume tousu.ingress yet",
-        "submitted_in_s": round(submitted_s, 2),
-        "with_first_clock": have,
-        "seconds_to_last_first_clock": round(seconds, 2) if seconds else None,
-        "complaints_per_s": rate(have, seconds) if seconds and have >= n else None,
-    }
-    result["settled_after_s"] = await stack.settle(timeout=max(120.0, params.stall_s))
+    result.update(
+        {
+            "complaints": n,
+            "over_http": http_result,
+            "over_ingress": ingress_result if ingress else "not available: intake does not consume tousu.ingress yet",
+            "submitted_in_s": round(submitted_s, 2),
+            "with_first_clock": have,
+            "seconds_to_last_first_clock": round(seconds, 2) if seconds else None,
+            "complaints_per_s": rate(have, seconds) if seconds and have >= n else None,
+        }
+    )
+    result["settled_after_s"] = await stack.settle(params.stall_s)
     result["counts"] = await complaint_counts(stack, TENANT, n)
     result["database"] = database
-    return result

@@ -100,36 +100,41 @@ async def clone(stack: Stack, templates: list[str], count: int) -> dict[str, Any
     return {"complaints": count, "rows": rows, "seconds": round(time.monotonic() - started, 1)}
 
 
-async def _sample(client: httpx.AsyncClient, url: str, params: dict[str, str], samples: int) -> dict[str, Any]:
-    """One warm-up request, then up to `samples` timed ones within BUDGET_S (at least two)."""
-    warm = time.perf_counter()
-    response = await client.get(url, params=params)
-    result: dict[str, Any] = {
-        "request": f"GET {url}?" + "&".join(f"{k}={v}" for k, v in params.items()),
-        "status": response.status_code,
-        "warm_up_ms": round((time.perf_counter() - warm) * 1000, 1),
-    }
-    if response.status_code != 200:
-        result["problem"] = response.text[:500]
-        return result
-    result["bytes"] = len(response.content)
+async def _sample(
+    client: httpx.AsyncClient, url: str, params: dict[str, str], samples: int, result: dict[str, Any]
+) -> None:
+    """One warm-up request, then up to `samples` timed ones within BUDGET_S (at least two).
+    A request that fails (the service killed by the memory guard, say) ends the sampling with its error."""
+    result["request"] = f"GET {url}?" + "&".join(f"{k}={v}" for k, v in params.items())
     durations: list[float] = []
     began = time.monotonic()
-    while len(durations) < samples and (len(durations) < 2 or time.monotonic() - began < BUDGET_S):
-        t0 = time.perf_counter()
+    try:
+        warm = time.perf_counter()
         response = await client.get(url, params=params)
-        durations.append(time.perf_counter() - t0)
-        response.raise_for_status()
-    return {**result, **summary_ms(durations)}
+        result["warm_up_ms"] = round((time.perf_counter() - warm) * 1000, 1)
+        result["status"] = response.status_code
+        if response.status_code != 200:
+            result["error"] = response.text[:500]
+            return
+        result["bytes"] = len(response.content)
+        while len(durations) < samples and (len(durations) < 2 or time.monotonic() - began < BUDGET_S):
+            t0 = time.perf_counter()
+            response = await client.get(url, params=params)
+            durations.append(time.perf_counter() - t0)
+            response.raise_for_status()
+    except httpx.HTTPError as exc:
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    if durations:
+        result.update(summary_ms(durations))
 
 
-async def run(stack: Stack, params: Params) -> dict[str, Any]:
+async def run(stack: Stack, params: Params, result: dict[str, Any]) -> None:
     tenant = bank(burst.TENANT)
     ids = await stack.fetch("intake", "SELECT id::text AS id FROM complaints WHERE tenant = $1", tenant)
     templates = [r["id"] for r in ids]
     received = await stack.value("intake", "SELECT min(received_at) FROM complaints WHERE tenant = $1", tenant)
     missing = params.report_complaints - len(templates)
-    result: dict[str, Any] = {"complaints": params.report_complaints, "templates": len(templates)}
+    result.update({"complaints": params.report_complaints, "templates": len(templates)})
     if missing > 0:
         result["generated"] = await clone(stack, templates, missing)
     local = received.astimezone(SHANGHAI) if isinstance(received, datetime) else datetime.now(SHANGHAI)
@@ -138,8 +143,10 @@ async def run(stack: Stack, params: Params) -> dict[str, Any]:
     supervisor = issue_token(DEV_TOKEN_SECRET, ASSOC, ["supervisor"])
     async with stack.client("reporting", supervisor) as client:
         client.timeout = httpx.Timeout(900)
-        result["stats"] = await _sample(client, "/v1/stats", {**bounds, "group_by": "unit"}, params.read_samples)
-        result["report"] = await _sample(
-            client, f"/v1/reports/{REPORT_KIND}", {"period": half, "org": ASSOC, "format": "json"}, params.read_samples
-        )
-    return result
+        result["stats"], result["report"] = {}, {}
+        await _sample(client, "/v1/stats", {**bounds, "group_by": "unit"}, params.read_samples, result["stats"])
+        if "error" in result["stats"] and stack.killed:
+            await stack.restart_killed()  # the report is measured even when the stats killed the service
+        report = {"period": half, "org": ASSOC, "format": "json"}
+        await _sample(client, f"/v1/reports/{REPORT_KIND}", report, params.read_samples, result["report"])
+    result["killed_for_memory"] = dict(stack.killed)

@@ -1,5 +1,6 @@
 """One benchmark run: start the platform, measure each phase, stop it, write the JSON record."""
 
+import contextlib
 import dataclasses
 import io
 import pstats
@@ -16,14 +17,13 @@ import orjson
 from bench import baseline, burst, latency, reads, report, stack, timers
 from bench.params import Params
 
-Phase = Callable[[stack.Stack, Params], Awaitable[dict[str, Any]]]
+Phase = Callable[[stack.Stack, Params, dict[str, Any]], Awaitable[None]]
+"""A phase fills its result as it goes, so what it measured survives a failure half-way."""
 
 
-async def baselines(s: stack.Stack, params: Params) -> dict[str, Any]:
-    return {
-        "chain": await baseline.run_chain(s.amqp_url, params.chain_messages, params.message_bytes),
-        "hop": await baseline.run_hop(s.amqp_url, params.hop_messages, params.message_bytes),
-    }
+async def baselines(s: stack.Stack, params: Params, result: dict[str, Any]) -> None:
+    result["chain"] = await baseline.run_chain(s.amqp_url, params.chain_messages, params.message_bytes)
+    result["hop"] = await baseline.run_hop(s.amqp_url, params.hop_messages, params.message_bytes)
 
 
 async def versions(s: stack.Stack) -> dict[str, Any]:
@@ -109,15 +109,19 @@ async def run(params: Params, results_dir: Path) -> dict[str, Any]:
                     continue
                 print(f"[bench] {name} ...", flush=True)
                 started = time.monotonic()
+                results[name] = {}
                 try:
-                    results[name] = await phases[name](s, params)
+                    await phases[name](s, params, results[name])
                 except Exception:
-                    results[name] = {"error": traceback.format_exc()}
+                    results[name]["error"] = traceback.format_exc()
+                    with contextlib.suppress(Exception):  # its backlog must not spill into the next phase
+                        await s.settle(params.stall_s)
                 results[name]["phase_seconds"] = round(time.monotonic() - started, 1)
                 write()
             if "baselines" in params.selected and params.repeat_baselines:
                 print("[bench] baselines again ...", flush=True)
-                results["baselines_after"] = await baselines(s, params)
+                results["baselines_after"] = {}
+                await baselines(s, params, results["baselines_after"])
             results["memory_mb"] = s.memory()
             if s.killed:
                 results["killed_for_memory"] = dict(s.killed)
