@@ -43,8 +43,8 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
     return KitTables(outbox=outbox, inbox=inbox)
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+def make_engine(url: str, pool_size: int = 4) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=6, pool_pre_ping=True)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tousu.kit.asyncapi import asyncapi_document
 from tousu.kit.auth import AuthError, Principal, verify_token
@@ -87,8 +88,11 @@ def service_app(
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return problem(422, "the request is not valid", validation_errors(exc))
 
-    @app.exception_handler(HTTPException)
-    async def on_http(_: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # An unparsable body is invalid input like any other: 422 naming the body (CONTRACT §3).
+            return problem(422, "the request is not valid", [FieldError("body", "not valid JSON")])
         return problem(exc.status_code, str(exc.detail))
 
     ops = APIRouter(tags=["operations"])
