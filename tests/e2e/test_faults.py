@@ -53,7 +53,7 @@ async def test_routing_killed_mid_flow_loses_nothing_and_doubles_nothing(
             r = await api["intake"].post("/v1/complaints", json=body, headers={"Idempotency-Key": f"kill-{tag}-0"})
             return str(r.json()["id"]) if r.status_code in (200, 201) else None
 
-        probe = await eventually(accepted, timeout=10)
+        probe = await eventually(accepted, timeout=60)
 
         async def submit(i: int) -> str:
             r = await api["intake"].post("/v1/complaints", json=body, headers={"Idempotency-Key": f"kill-{tag}-{i}"})

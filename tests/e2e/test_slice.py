@@ -80,7 +80,7 @@ async def load_world(api: dict[str, httpx.AsyncClient]) -> None:
         )
         return "unknown organisation" not in probe.text
 
-    await eventually(replicated, timeout=10)
+    await eventually(replicated, timeout=60)
 
 
 async def test_complaint_walks_through_all_five_services_and_a_breach_is_escalated(
