@@ -61,7 +61,7 @@ async def test_routing_killed_mid_flow_loses_nothing_and_doubles_nothing(
             return str(r.json()["id"])
 
         first = [probe] + [await submit(i) for i in range(1, N // 2)]
-        await spy.wait_for("complaint.assigned", count=1, timeout=15)
+        await spy.wait_for("complaint.assigned", count=1, timeout=60)
         platform.kill("routing")  # SIGKILL: no graceful shutdown, prefetched and in-flight messages unacked
         rest = [await submit(i) for i in range(N // 2, N)]
         await asyncio.to_thread(platform.start, ("routing",))

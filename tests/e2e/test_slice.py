@@ -101,7 +101,7 @@ async def test_complaint_walks_through_all_five_services_and_a_breach_is_escalat
             wanted = {"complaint.received", "complaint.assigned", "sla.clock_started"}
             return types if wanted <= set(types) else None
 
-        types = await eventually(timeline_types, timeout=15)
+        types = await eventually(timeline_types, timeout=60)
         assert types[:2] == ["complaint.received", "complaint.assigned"]
 
         clocks = (await api["sla"].get(f"/v1/complaints/{complaint_id}/clocks")).json()
