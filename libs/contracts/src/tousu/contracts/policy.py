@@ -29,77 +29,14 @@ from pydantic import (
     model_validator,
 )
 
+from tousu.contracts.events import EVENT_TYPES
 from tousu.contracts.types import ClockKind, Id
 
 # --------------------------------------------------------------------------------------------------------------------
 # Vocabularies
 
-EVENT_CATALOGUE: frozenset[str] = frozenset(
-    {
-        # intake
-        "complaint.received",
-        "complaint.reclassified",
-        "complaint.rejected",
-        "complaint.closed_at_intake",
-        "complaint.repeat_detected",
-        "complaint.large_scale_detected",
-        "complaint.withdrawn",
-        "complaint.withdrawal_refused",
-        "reconsideration.requested",
-        "reconsideration.rejected_late",
-        # routing
-        "org.updated",
-        "complaint.assigned",
-        "complaint.forwarded",
-        "complaint.acknowledged",
-        "complaint.verified",
-        "complaint.approval_decided",
-        "complaint.joint_investigation_opened",
-        "complaint.customer_contact_attempted",
-        "complaint.progress_reported",
-        "complaint.extension_requested",
-        "complaint.extension_decided",
-        "complaint.result_submitted",
-        "complaint.result_rejected",
-        "complaint.replied",
-        "complaint.objected",
-        "complaint.redispatched",
-        "complaint.escalated",
-        "complaint.closed",
-        "callback.required",
-        "callback.recorded",
-        "reconsideration.decided",
-        "compliance.referred",
-        # sla
-        "sla.clock_started",
-        "sla.warning",
-        "sla.breached",
-        "sla.breach_withdrawn",
-        "sla.met",
-        "sla.extended",
-        "sla.paused",
-        "sla.resumed",
-        "sla.clock_stopped",
-        "sla.rescheduled",
-        # sanctions
-        "responsibility.determined",
-        "responsibility.appealed",
-        "sanction.imposed",
-        "sanction.fulfilled",
-        "sanction.lifted",
-        "reward.recommended",
-        "kpi.evaluated",
-        "points.recorded",
-        # reporting
-        "report.due",
-        "report.generated",
-        "report.submitted",
-        "report.overdue",
-        "regulator.report_required",
-        "complaint.archived",
-    }
-)
-"""ARCHITECTURE §1's event catalogue, kept here so policies validate while the event modules are being written."""
+EVENT_CATALOGUE: frozenset[str] = frozenset(EVENT_TYPES)
+"""ARCHITECTURE §1's event catalogue, as the event modules register it: start and stop events must be in it."""
 
 KINDS: frozenset[str] = frozenset(
     {
@@ -933,11 +870,10 @@ class Policy(_Model):
         errors += [f"reports: kind {d!r} twice" for d in _duplicates(r.kind for r in self.reports)]
         errors += [f"sanctions: id {d!r} twice" for d in _duplicates(s.id for s in self.sanctions)]
         errors += [f"callbacks: id {d!r} twice" for d in _duplicates(c.id for c in self.callbacks)]
-        known_events = known_event_types()
         stage_ids = {s.id for s in self.stages}
         for i, stage in enumerate(self.stages):
             for trigger in stage.triggers():
-                if trigger.event not in known_events:
+                if trigger.event not in EVENT_CATALOGUE:
                     errors.append(f"stages.{i} ({stage.id}): {trigger.event!r} is not an event type of ARCHITECTURE §1")
             if stage.length_param is not None and stage.length_param not in self.parameters:
                 errors.append(f"stages.{i} ({stage.id}): length_param {stage.length_param!r} is not a parameter")
@@ -947,7 +883,7 @@ class Policy(_Model):
         for kind in self.intake.confidential_kinds:
             if kind not in self.kinds:
                 errors.append(f"intake.confidential_kinds: {kind!r} is not a kind of this regime")
-        if self.intake.reconsideration and self.intake.reconsideration.starts_on not in known_events:
+        if self.intake.reconsideration and self.intake.reconsideration.starts_on not in EVENT_CATALOGUE:
             errors.append("intake.reconsideration.starts_on: not an event type of ARCHITECTURE §1")
         for where, when in self._conditions():
             for kind in _kind_values(when):
@@ -956,14 +892,14 @@ class Policy(_Model):
         for name in sorted(set(_param_refs(self)) - set(self.parameters)):
             errors.append(f"${{{name}}} is used but not declared under parameters")
         for report in self.reports:
-            if report.trigger is not None and report.trigger.event not in known_events:
+            if report.trigger is not None and report.trigger.event not in EVENT_CATALOGUE:
                 errors.append(
                     f"reports.{report.kind}: {report.trigger.event!r} is not an event type of ARCHITECTURE §1"
                 )
         for cb in self.callbacks:
             if cb.stage is not None and cb.stage not in stage_ids:
                 errors.append(f"callbacks.{cb.id}: stage {cb.stage!r} is not a stage of this regime")
-            if cb.required_on is not None and cb.required_on.event not in known_events:
+            if cb.required_on is not None and cb.required_on.event not in EVENT_CATALOGUE:
                 errors.append(f"callbacks.{cb.id}: {cb.required_on.event!r} is not an event type")
         for hop in self.routing.path:
             for sid in hop.stages:
@@ -1045,15 +981,6 @@ def _duplicates(values: Iterable[str]) -> list[str]:
             dupes.append(value)
         seen.add(value)
     return dupes
-
-
-def known_event_types() -> frozenset[str]:
-    """The catalogue, plus whatever the event modules have registered (imported lazily: they may be in progress)."""
-    try:
-        from tousu.contracts.events import EVENT_TYPES
-    except ImportError:
-        return EVENT_CATALOGUE
-    return EVENT_CATALOGUE | frozenset(EVENT_TYPES)
 
 
 # --------------------------------------------------------------------------------------------------------------------
