@@ -7,8 +7,6 @@ import json
 import random
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,40 +15,20 @@ import httpx
 import orjson
 import pytest
 
-from tousu.contracts.envelope import CloudEvent
+from tests.integration.conftest import InProcessService, in_process
 from tousu.contracts.events.routing import Organisation, OrgUpdated
-from tousu.contracts.topology import EVENTS_EXCHANGE, INGRESS_EXCHANGE, SUBMIT_KEY, ingress_queue, parking_queue
+from tousu.contracts.topology import INGRESS_EXCHANGE, SUBMIT_KEY, ingress_queue, parking_queue
 from tousu.intake.entrypoints.app import create_app
-from tousu.kit.auth import issue_token
-from tousu.kit.broker import declare_exchanges
-from tousu.kit.db import drop_database, ensure_database
-from tousu.kit.migrate import upgrade
-from tousu.kit.platform import service_database_url
-from tousu.kit.settings import DEV_TOKEN_SECRET, ServiceSettings
 from tousu.kit.testing.plugin import eventually
-from tousu.kit.testing.servers import isolated_vhost, rabbitmq_server
 from tousu.kit.testing.spy import EventSpy
 
 pytestmark = pytest.mark.integration
 
 
-@dataclass
-class Intake:
+class Intake(InProcessService):
     """The intake service in-process, its HTTP client, and a publisher standing in for routing and sla."""
 
-    http: httpx.AsyncClient
-    amqp_url: str
-    channel: aio_pika.abc.AbstractChannel
-
-    def as_(self, org: str, *roles: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(DEV_TOKEN_SECRET, org, roles or ['submitter'])}"}
-
-    async def publish(self, type_: str, tenant: str, data: dict[str, Any], source: str = "routing") -> None:
-        event = CloudEvent(source=f"tousu/{source}", type=type_, time=data["occurred_at"], tenant=tenant, data=data)
-        exchange = await self.channel.get_exchange(EVENTS_EXCHANGE)
-        await exchange.publish(
-            aio_pika.Message(event.model_dump_json().encode(), message_id=str(event.id)), event.routing_key
-        )
+    default_roles = ("submitter",)
 
     async def world(self, tag: str, regime: str, ingress_user: str | None = None) -> dict[str, str]:
         """A tenant of three levels (root, county, outlet) under `regime`, replicated into intake."""
@@ -103,29 +81,8 @@ def complaint(regime: str, unit: str, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 async def intake(postgres_url: str) -> AsyncIterator[Intake]:
-    database = service_database_url(postgres_url, "intake", prefix=f"tousu_it_{uuid.uuid4().hex[:8]}")
-    with rabbitmq_server() as base, isolated_vhost(base) as url:
-        await ensure_database(database)
-        await upgrade("intake", database)
-        settings = ServiceSettings.model_validate(
-            {"DATABASE_URL": database, "RABBITMQ_URL": url, "TOUSU_OUTBOX_POLL_S": 0.2}
-        )
-        app = create_app(settings)
-        setup = await aio_pika.connect_robust(url)
-        async with setup:
-            await declare_exchanges(await setup.channel())
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake", timeout=15)
-            )
-            connection = await stack.enter_async_context(await aio_pika.connect_robust(url))
-            channel = await connection.channel()
-            # Stands in for reporting, which binds every event: intake's mandatory publishes are always routable.
-            sink = await channel.declare_queue(exclusive=True, arguments={"x-max-length": 1000})
-            await sink.bind(EVENTS_EXCHANGE, "#")
-            yield Intake(http=http, amqp_url=url, channel=channel)
-        await drop_database(database)
+    async with in_process(Intake, "intake", create_app, postgres_url) as service:
+        yield service
 
 
 def tag() -> str:
@@ -346,7 +303,6 @@ async def test_int30_san36_as09_repeat_after_unreachable_staff_and_as14_after_a_
             "due_at": "2026-05-11T14:00:00+08:00",
             "breached_at": "2026-05-11T14:00:00+08:00",
         },
-        source="sla",
     )
     await _until(intake, parent["id"], mobile["root"], "breached_stage", "SI_DISPATCH_DIFFICULT")
     repeat = await intake.http.post(

@@ -4,8 +4,6 @@ organisation trees are loaded under ids of this module's own (`ri-`)."""
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +13,9 @@ import orjson
 import pytest
 import yaml
 
-from tousu.contracts.envelope import CloudEvent
-from tousu.contracts.topology import CASE_ACT_KEY, EVENTS_EXCHANGE, INGRESS_EXCHANGE, ingress_queue, parking_queue
-from tousu.kit.auth import issue_token
-from tousu.kit.broker import declare_exchanges
-from tousu.kit.db import drop_database, ensure_database
-from tousu.kit.migrate import upgrade
-from tousu.kit.platform import service_database_url
-from tousu.kit.settings import DEV_TOKEN_SECRET, ServiceSettings
+from tests.integration.conftest import InProcessService, in_process
+from tousu.contracts.topology import CASE_ACT_KEY, INGRESS_EXCHANGE, ingress_queue, parking_queue
 from tousu.kit.testing.plugin import eventually
-from tousu.kit.testing.servers import isolated_vhost, rabbitmq_server
 from tousu.kit.testing.spy import EventSpy
 from tousu.routing.entrypoints.app import create_app
 
@@ -43,30 +34,8 @@ def prefixed(org: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass
-class Routing:
-    http: httpx.AsyncClient
-    amqp_url: str
-    channel: aio_pika.abc.AbstractChannel
-
-    def as_(self, org: str, *roles: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(DEV_TOKEN_SECRET, org, roles or ['admin'])}"}
-
-    async def publish(
-        self, type_: str, tenant: str, data: dict[str, Any], source: str, event_id: str | None = None
-    ) -> None:
-        event = CloudEvent(
-            id=uuid.UUID(event_id) if event_id else uuid.uuid4(),
-            source=f"tousu/{source}",
-            type=type_,
-            time=data["occurred_at"],
-            tenant=tenant,
-            data=data,
-        )
-        exchange = await self.channel.get_exchange(EVENTS_EXCHANGE)
-        await exchange.publish(
-            aio_pika.Message(event.model_dump_json().encode(), message_id=str(event.id)), event.routing_key
-        )
+class Routing(InProcessService):
+    """The routing service in-process, its HTTP client, and a publisher standing in for intake and sla."""
 
     async def received(self, regime: str, receiving: str, respondent: str | None = None, **extra: Any) -> str:
         """A complaint.received as intake emits it; returns the complaint id."""
@@ -88,7 +57,7 @@ class Routing:
             "classification": {"validity": "valid", "scope": "in_scope", "major": False},
             **extra,
         }
-        await self.publish("complaint.received", P + "tenant", data, "intake")
+        await self.publish("complaint.received", P + "tenant", data)
         return complaint_id
 
     async def case(self, complaint_id: str) -> dict[str, Any]:
@@ -104,37 +73,15 @@ class Routing:
 
 @pytest.fixture(scope="module")
 async def routing(postgres_url: str) -> AsyncIterator[Routing]:
-    database = service_database_url(postgres_url, "routing", prefix=f"tousu_ri_{uuid.uuid4().hex[:8]}")
-    with rabbitmq_server() as base, isolated_vhost(base) as url:
-        await ensure_database(database)
-        await upgrade("routing", database)
-        settings = ServiceSettings.model_validate(
-            {"DATABASE_URL": database, "RABBITMQ_URL": url, "TOUSU_OUTBOX_POLL_S": 0.2}
-        )
-        app = create_app(settings)
-        setup = await aio_pika.connect_robust(url)
-        async with setup:
-            await declare_exchanges(await setup.channel())
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing", timeout=15)
-            )
-            connection = await stack.enter_async_context(await aio_pika.connect_robust(url))
-            channel = await connection.channel()
-            # Stands in for reporting, which binds every event: routing's mandatory publishes are always routable.
-            sink = await channel.declare_queue(exclusive=True, arguments={"x-max-length": 1000})
-            await sink.bind(EVENTS_EXCHANGE, "#")
-            service = Routing(http=http, amqp_url=url, channel=channel)
-            orgs = [prefixed(o) for o in yaml.safe_load(DEMO.read_text(encoding="utf-8"))["orgs"]]
-            # The amqp user itself stands in for a CRM that acts for the tobacco monitoring centre.
-            for org in orgs:
-                if org["id"] == P + "tb-monitoring":
-                    org["ingress_users"] = [{"user": "guest", "roles": ["handler"]}]
-                response = await http.put(f"/v1/orgs/{org['id']}", json=org, headers=service.as_("platform"))
-                assert response.status_code == 200, response.text
-            yield service
-        await drop_database(database)
+    async with in_process(Routing, "routing", create_app, postgres_url) as service:
+        orgs = [prefixed(o) for o in yaml.safe_load(DEMO.read_text(encoding="utf-8"))["orgs"]]
+        # The amqp user itself stands in for a CRM that acts for the tobacco monitoring centre.
+        for org in orgs:
+            if org["id"] == P + "tb-monitoring":
+                org["ingress_users"] = [{"user": "guest", "roles": ["handler"]}]
+            response = await service.http.put(f"/v1/orgs/{org['id']}", json=org, headers=service.as_("platform"))
+            assert response.status_code == 200, response.text
+        yield service
 
 
 async def test_contract2_the_registry_refuses_a_cycle_and_unknown_regimes_and_publishes_changes(
@@ -268,12 +215,12 @@ async def test_org_04_sla_breach_of_the_receipt_window_hands_over_to_b_once_howe
     async with EventSpy(routing.amqp_url, "complaint.*.*") as spy:
         first, second = str(uuid.uuid4()), str(uuid.uuid4())
         for event_id in (first, first, second, second):
-            await routing.publish("sla.breached", P + "tenant", breach(complaint_id, "tb-county-faku"), "sla", event_id)
+            await routing.publish("sla.breached", P + "tenant", breach(complaint_id, "tb-county-faku"), event_id)
         mine = spy_of(complaint_id)
         nobody = (await spy.wait_for("complaint.escalated", mine))[0]
         assert (nobody.data["reason"], nobody.data["target_unit"]) == ("nobody_accepts", P + "tb-city")
         # Delivered after the duplicates on the same queue: once its effect is out, theirs would be too.
-        await routing.publish("sla.breached", P + "tenant", breach(sentinel, "tb-county-xinmin"), "sla")
+        await routing.publish("sla.breached", P + "tenant", breach(sentinel, "tb-county-xinmin"))
         await spy.wait_for(
             "complaint.assigned", lambda e: e.complaint_id == sentinel and e.data["reason"] != "first_owner"
         )
@@ -325,7 +272,7 @@ async def test_out_of_order_a_breach_before_its_complaint_is_retried_until_the_c
         "breached_at": "2026-04-09T00:00:00+08:00",
     }
     async with EventSpy(routing.amqp_url, "complaint.escalated.*") as spy:
-        await routing.publish("sla.breached", P + "tenant", breach, "sla")
+        await routing.publish("sla.breached", P + "tenant", breach)
         data = {
             "complaint_id": complaint_id,
             "reference": "RI-late",
@@ -343,7 +290,7 @@ async def test_out_of_order_a_breach_before_its_complaint_is_retried_until_the_c
             "flags": {},
             "classification": {"scope": "in_scope"},
         }
-        await routing.publish("complaint.received", P + "tenant", data, "intake")
+        await routing.publish("complaint.received", P + "tenant", data)
         escalated = (await spy.wait_for("complaint.escalated", lambda e: e.complaint_id == complaint_id, timeout=15))[0]
         assert (escalated.data["target_unit"], escalated.data["stage"]) == (P + "cu-county-a", "OUTLET")
 
