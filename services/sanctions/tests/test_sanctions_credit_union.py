@@ -78,7 +78,7 @@ async def test_as08_san31_san33_responsibility_with_the_disputed_fee_borne_and_a
     assert [s["kind"] for s in await h.sanctions(complaint_id=other)] == ["dismissal"]
 
 
-async def test_as08_san32_san39_non_responsibility_sanctions_nobody_and_does_not_count(h: Harness) -> None:
+async def test_as08_san_32_san_39_non_responsibility_sanctions_nobody_and_does_not_count(h: Harness) -> None:
     ids = await world(h)
     outage = await complaint(h, ids, "2026-06-03T10:00", category="system_fault")
     response = await determine(h, complaint_id=outage, responsible=False, clause="第二十条(二)")

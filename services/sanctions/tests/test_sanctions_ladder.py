@@ -121,7 +121,7 @@ async def test_as03_san01_san02_san03_interview_then_public_criticism_then_award
     assert award_outlet["step"] == 3
 
 
-async def test_san05_san01_a_rectification_restarts_the_count(h: Harness) -> None:
+async def test_san_05_san_01_a_rectification_restarts_the_count(h: Harness) -> None:
     ids = await world(h)
     await complaint(h, ids, "2026-05-11T10:00")
     h.clock("2026-05-12T10:00")

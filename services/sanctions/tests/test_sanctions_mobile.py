@@ -72,7 +72,7 @@ async def evaluated(h: Harness, org: str, metric: str, period: str) -> dict[str,
     return event.data
 
 
-async def test_san15_san17_exactly_5_per_10000_fee_paying_users_suspends_settlement(h: Harness) -> None:
+async def test_san_15_san_17_exactly_5_per_10000_fee_paying_users_suspends_settlement(h: Harness) -> None:
     ids = await world(h, "alpha", "beta")
     h.clock("2026-06-01T08:00")
     assert (await users(h, ids["alpha"], "2026-06", 20000)).status_code == 201
@@ -178,7 +178,7 @@ async def test_san12_san13_emp_group_complaints_five_suspend(h: Harness) -> None
     assert (suspension["kind"], suspension["rule"]) == ("settlement_suspended", "SAN-12")
 
 
-async def test_san17_a_missing_input_waits_and_a_late_correction_is_refused(h: Harness) -> None:
+async def test_san_17_a_missing_input_waits_and_a_late_correction_is_refused(h: Harness) -> None:
     ids = await world(h, "iota")
     await complaints(h, ids, "iota", 2, "2026-03-10")
     h.clock("2026-04-01T00:00:05")

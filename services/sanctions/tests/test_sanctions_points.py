@@ -161,3 +161,20 @@ async def test_as23_san68_annual_excellence_top_three_within_fifteen_percent_nev
     assert nominated.data["rule"] == "SAN-68"
     [capped] = await h.spy.wait_for("reward.recommended", lambda e: e.data["org"] == small, timeout=10)
     assert capped.data["persons"] == ["csr-a"]  # 15 % of 10 is 1.5: one nominee
+
+
+async def test_san_117_training_attendance_and_the_quarterly_exam(h: Harness) -> None:
+    org = await centre(h)
+    missed = await ok(h, org, "csr-1101", "training-absence", "2026-04-14T14:00")
+    assert (missed["rule"], missed["points"], missed["period"]) == ("SAN-117", -2, "2026-Q2")
+    [deduction] = await h.sanctions(org=org, kind="penalty_points")
+    assert (deduction["rule"], deduction["target_persons"]) == ("SAN-117", ["csr-1101"])
+    assert deduction["evidence"]["figures"] == {"points": -2}
+    failed = await ok(h, org, "csr-1101", "quarterly-exam-failed", "2026-06-20T10:00")
+    [retraining] = await h.sanctions(org=org, kind="retraining")
+    assert retraining["id"] in failed["sanctions"]
+    assert (retraining["rule"], retraining["target_persons"]) == ("SAN-117", ["csr-1101"])
+    twice = await entry(h, org, "csr-1101", "quarterly-exam-failed", "2026-06-21T10:00")
+    assert twice.status_code == 409  # one quarterly exam per quarter
+    ledger = (await h.http.get("/v1/points", params={"org": org, "person": "csr-1101"})).json()
+    assert [q["adjustment"] for q in ledger["quarters"]] == [-2]
