@@ -70,8 +70,18 @@ def stage_length(stage: Stage, base_length: int, event_data: Mapping[str, Any], 
     return stage.length_by.values.get(str(value), base_length) if value is not None else base_length
 
 
+def whole_second(value: datetime) -> datetime:
+    """An instant as the platform counts and publishes it: to the second (CONTRACT §6 stamps), in +08:00.
+
+    Producers stamp events with the business clock, which runs with microseconds; every instant a clock derives
+    (start, due, warning, breach, stop) would carry that fraction. The second the event happened in is its time.
+    """
+    return value.astimezone(SHANGHAI).replace(microsecond=0)
+
+
 def as_instant(value: Any) -> datetime | None:
-    """An instant from event data: an aware ISO-8601 string or datetime; a bare date is its last second (CONV-07)."""
+    """An instant from event data, to the second: an aware ISO-8601 string or datetime; a bare date is its last
+    second (CONV-07)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -84,7 +94,7 @@ def as_instant(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         raise ValueError("instants must carry their offset (CONV-01)")
-    return parsed.astimezone(SHANGHAI)
+    return whole_second(parsed)
 
 
 def breach_after(due_at: datetime) -> datetime:
@@ -100,10 +110,11 @@ def breach_of(kind: ClockKind, due_at: datetime) -> datetime:
 
 
 def warning_instant(started_at: datetime, due_at: datetime, fraction: float | None) -> datetime | None:
-    """CONV-12: the warning point as a fraction of the stage window (none when the policy names none)."""
+    """CONV-12: the warning point as a fraction of the stage window (none when the policy names none), to the
+    second (floored: a window of whole seconds need not split into whole seconds)."""
     if fraction is None or due_at <= started_at:
         return None
-    return (started_at + (due_at - started_at) * fraction).replace(microsecond=0)
+    return whole_second(started_at + (due_at - started_at) * fraction)
 
 
 def stopped_in_time(stopped_at: datetime, breach_at: datetime) -> bool:

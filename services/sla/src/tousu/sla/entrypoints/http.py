@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tousu.contracts.types import ClockKind, iso
 from tousu.kit.auth import OrgTree
 from tousu.kit.calendar import YearCalendar
 from tousu.kit.errors import FieldError, NotFoundError, PermanentError
@@ -16,6 +15,7 @@ from tousu.kit.uow import UnitOfWork
 from tousu.sla.adapters import tables as t
 from tousu.sla.domain.calendars import OrgCalendar
 from tousu.sla.service_layer import calendars, clocks
+from tousu.sla.service_layer.views import clock_view, explain_view
 from tousu.sla.service_layer.world import Policies, load_world
 
 router = APIRouter(prefix="/v1", tags=["sla"])
@@ -52,33 +52,6 @@ async def _latest(uow: UnitOfWork, complaint_id: str, stage: str, *, lock: bool 
     return clock
 
 
-def clock_view(c: Any) -> dict[str, Any]:
-    return {
-        "stage": c.stage,
-        "cycle": c.cycle,
-        "owner_unit": c.owner_unit,
-        "clock": c.clock,
-        "length": float(c.length) if c.length % 1 else int(c.length),
-        "started_at": iso(c.started_at),
-        "due_at": iso(c.due_at),
-        "breach_at": iso(c.breach_at),
-        "warning_at": iso(c.warning_at),
-        "stopped_at": iso(c.stopped_at),
-        "state": c.state,
-        "breach_withdrawn": c.breach_withdrawn,
-        "provisional": c.provisional,
-        "provisional_years": c.provisional_years,
-        "due_basis": c.due_basis,
-        "cap_at": iso(c.cap_at),
-        "paused_at": iso(c.paused_at),
-        "pauses": c.pauses,
-        "extensions": c.extensions,
-        "start_event": c.start_event,
-        "rule": c.rule,
-        "policy_version": c.policy_version,
-    }
-
-
 @router.get("/complaints/{complaint_id}/clocks")
 async def get_clocks(complaint_id: str, caller: Caller, runtime: Runtime) -> list[dict[str, Any]]:
     """Every clock of the complaint, each run of a stage (a 2nd dispatch, a day of a daily duty) on its own."""
@@ -103,25 +76,7 @@ async def explain(complaint_id: str, stage: str, caller: Caller, runtime: Runtim
         await _visible_complaint(uow, caller, complaint_id)
         clock = await _latest(uow, complaint_id, stage)
         world = await load_world(uow, policies)
-    policy = policies.get(clock.regime, clock.policy_version)
-    stage_policy = policy.stage(clock.stage)
-    calendar = world.calendar(clock.owner_unit, policy)
-    kind = ClockKind(clock.clock)
-    days = calendar.explain(
-        clock.started_at,
-        kind,
-        clock.length,
-        daily_at=stage_policy.daily_at if kind is ClockKind.DAILY_AT else None,
-        postpone_to_working_day=kind is ClockKind.CALENDAR_DAYS and policy.calendar.calendar_days_postponed_on_holiday,
-    )
-    return {
-        **clock_view(clock),
-        "calendar": {
-            "business_hours": calendar.business_hours.to_dict()["periods"],
-            "overrides": calendar.overrides.to_dict(),
-        },
-        "days": [d.to_dict() for d in days],
-    }
+    return explain_view(world, policies.get(clock.regime, clock.policy_version), clock)
 
 
 class PauseBody(BaseModel):

@@ -40,6 +40,7 @@ from tousu.sla.domain.clocks import (
     stage_length,
     stopped_in_time,
     warning_instant,
+    whole_second,
 )
 from tousu.sla.service_layer.world import Fact, World
 
@@ -435,15 +436,18 @@ async def extend(uow: UnitOfWork, stage: Stage, clock: Any, grant: ExtensionGran
 # -- pause and resume (CONTRACT §6) -----------------------------------------------------------------------------
 
 
-def _check_at(at: datetime, now: datetime, field: str = "at") -> None:
+def _operator_at(at: datetime, now: datetime) -> datetime:
+    """An operator's `at`, to the second like every instant sla publishes, at most SKEW ahead of the business
+    clock."""
     if at > now + SKEW:
         raise PermanentError(
-            "the time is in the future", [FieldError(field, "must not be later than the business clock's now")]
+            "the time is in the future", [FieldError("at", "must not be later than the business clock's now")]
         )
+    return whole_second(at)
 
 
 async def pause(uow: UnitOfWork, stage: Stage, clock: Any, at: datetime, reason: str) -> Any:
-    _check_at(at, uow.now())
+    at = _operator_at(at, uow.now())
     if not stage.pause_allowed:
         raise ConflictError(f"the regime does not allow pausing stage {stage.id}", rule=stage.rule[0])
     if clock.stopped_at is not None or clock.state not in LIVE:
@@ -462,7 +466,7 @@ async def pause(uow: UnitOfWork, stage: Stage, clock: Any, at: datetime, reason:
 async def resume(
     uow: UnitOfWork, stage: Stage, clock: Any, at: datetime, calendar: WorkingCalendar, reason: str | None
 ) -> Any:
-    _check_at(at, uow.now())
+    at = _operator_at(at, uow.now())
     if clock.state != "paused" or clock.paused_at is None:
         raise ConflictError(f"stage {stage.id} is {clock.state}, not paused: it cannot be resumed")
     if at < clock.paused_at:

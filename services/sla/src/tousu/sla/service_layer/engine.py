@@ -148,7 +148,8 @@ class Engine:
             await self._acts(uow, policy, fact, skip=granted)
         if fact.type in ENDS_EVERYTHING:
             for clock in await self._open(uow, fact.complaint_id):
-                await clocks.end(uow, clock, fact.occurred_at, fact.type.removeprefix("complaint."), fact.type)
+                at = clocks.instant(fact.data, "occurred_at")
+                await clocks.end(uow, clock, at, fact.type.removeprefix("complaint."), fact.type)
             return
         await self._starts(uow, world, policy, complaint, fact)
 
