@@ -13,7 +13,8 @@ from tousu.contracts.types import SHANGHAI
 from tousu.reporting.domain.archive import archive_class, missing_items, years_after
 from tousu.reporting.domain.complaint import Clock, ComplaintView
 from tousu.reporting.domain.periods import parse_period
-from tousu.reporting.domain.reports import OrgInfo, ReportInput, build
+from tousu.reporting.domain.reports import OrgInfo, ReportInput, build, cells_of, listings_of
+from tousu.reporting.domain.stats import figures
 from tousu.reporting.entrypoints.formats import to_csv, to_html, to_xlsx
 from tousu.reporting.service_layer.calendar import ReportCalendar, owes
 from tousu.reporting.service_layer.catalogue import Catalogue
@@ -40,6 +41,7 @@ def closed(n: int, hours: int, **kw: Any) -> ComplaintView:
 
 
 def report_input(regime: str, kind: str, views: list[ComplaintView], **kw: Any) -> ReportInput:
+    """The input the service gives a template, made from the views by the domain's reference definitions."""
     owed = CATALOGUE.find(kind, [regime])
     spec = owed.report
     return ReportInput(
@@ -53,7 +55,10 @@ def report_input(regime: str, kind: str, views: list[ComplaintView], **kw: Any) 
         recipients=list(spec.to),
         rule=list(spec.rule),
         contents=kw.pop("contents", list(spec.contents)),
-        views=views,
+        cells=cells_of(views),
+        figures=figures(views),
+        previous=cells_of(kw.pop("previous", [])),
+        listings=listings_of(views),
         **kw,
     )
 

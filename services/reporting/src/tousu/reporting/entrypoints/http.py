@@ -128,12 +128,14 @@ async def get_report(
     period: Annotated[str, Query(description="2026, 2026-H1, 2026-Q3, 2026-07 or 2026-W27")],
     org: Annotated[str | None, Query(description="the organisation reporting (default: the caller's)")] = None,
     format: Annotated[str, Query(description="json, csv, xlsx or html")] = "json",
+    after: Annotated[str | None, Query(description="a listing section's `next`: its page after that complaint")] = None,
 ) -> Response:
-    """A report of DOMAIN §6 for a period and an organisation (and its descendants)."""
+    """A report of DOMAIN §6 for a period and an organisation (and its descendants). A section listing complaints
+    holds at most 1,000 of them, with their `total` and the `next` page's cursor."""
     if format not in formats.FORMATS:
         raise PermanentError("bad format", [FieldError("format", f"one of {', '.join(formats.FORMATS)}", "RPT-04")])
     async with runtime.unit_of_work() as uow:
-        doc = await queries.report(uow, catalogue_of(request), caller, kind, period, org)
+        doc = await queries.report(uow, catalogue_of(request), caller, kind, period, org, after)
     return formats.render(doc, format)
 
 

@@ -47,6 +47,15 @@ def _complaint_row(complaint_id: str, facts: list[Fact], tenant: str | None) -> 
         "escalations": len(view.escalations),
         "responsible": view.responsible,
         "clock_states": [{"stage": c.stage, "state": "running" if c.open else c.state} for c in view.clocks],
+        "closed_at_intake": view.closed_at_intake,
+        "first_time": view.first_time_completion,
+        "callbacks": view.callbacks,
+        "sample_callbacks": view.sample_callbacks,
+        "reconsideration": view.reconsideration_requested,
+        "measures": bool(view.rectification_measures),
+        "second": view.second,
+        "major": view.major,
+        "important": view.important,
     }
 
 
@@ -184,10 +193,13 @@ async def project(uow: UnitOfWork, event: CloudEvent) -> None:
 
 async def rebuild(uow: UnitOfWork) -> dict[str, int]:
     """Drop every read model and fold it again from the history, in one transaction (readers see the old rows
-    until it commits; consumers wait for it)."""
+    until it commits; consumers wait for it). The tallies follow the complaints (their triggers); emptied here
+    too, so no key of a complaint gone stays behind at zero."""
     s = uow.session
-    await s.execute(sa.text("LOCK TABLE complaints, sanctions, orgs, complaint_units IN EXCLUSIVE MODE"))
-    for table in (t.complaints, t.sanctions, t.orgs, t.complaint_units):
+    await s.execute(
+        sa.text("LOCK TABLE complaints, tallies, stage_tallies, sanctions, orgs, complaint_units IN EXCLUSIVE MODE")
+    )
+    for table in (t.complaints, t.tallies, t.stage_tallies, t.sanctions, t.orgs, t.complaint_units):
         await s.execute(sa.delete(table))
     by_complaint: dict[str, list[Fact]] = defaultdict(list)
     tenants: dict[str, list[Any]] = defaultdict(list)

@@ -1,15 +1,16 @@
 """Reads over the read models, always within what the caller may see (CONTRACT §3: a unit sees complaints that
 concern it or its descendants; `admin` sees everything)."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from tousu.contracts.types import iso
+from tousu.contracts.types import SHANGHAI, iso
 from tousu.kit.auth import OrgTree, Principal
 from tousu.kit.errors import FieldError, NotFoundError, PermanentError
 from tousu.kit.uow import UnitOfWork
@@ -17,7 +18,7 @@ from tousu.reporting.adapters import tables as t
 from tousu.reporting.domain import reports, stats
 from tousu.reporting.domain.complaint import ComplaintView
 from tousu.reporting.domain.periods import Period, PeriodError, due_at, granularity, parse_period, previous
-from tousu.reporting.domain.reports import OrgInfo, ReportInput
+from tousu.reporting.domain.reports import COUNTS, Cell, Listing, OrgInfo, ReportInput, Tally
 from tousu.reporting.service_layer.catalogue import Catalogue
 
 
@@ -47,20 +48,67 @@ async def scope(uow: UnitOfWork, caller: Principal, org: str | None) -> Scope:
     return Scope(units, root, infos, regimes)
 
 
-async def views(
-    uow: UnitOfWork, sc: Scope, start: datetime | None, end: datetime | None, *, regime: str | None = None
-) -> list[ComplaintView]:
+LISTING_PAGE = 1000
+"""Rows of a report's listing section per response; `after` (its `next`) gives the page after."""
+LISTING_SQL: dict[str, sa.ColumnElement[bool]] = {
+    "register": sa.true(),
+    "open": t.complaints.c.status == "open",
+    "complaints": t.complaints.c.kind == "complaint",
+    "responsible": t.complaints.c.responsible.is_(True),
+    "second": t.complaints.c.second,
+    "major": t.complaints.c.major,
+    "important": t.complaints.c.important,
+}
+"""domain.reports.LISTINGS in SQL over the complaints' columns."""
+
+
+def _complaints_in(sc: Scope, start: datetime | None, end: datetime | None, regime: str | None) -> list[Any]:
     c = t.complaints
-    query = sa.select(c.c.view).where(c.c.received_at.is_not(None)).order_by(c.c.received_at, c.c.complaint_id)
+    where: list[sa.ColumnElement[bool]] = [c.c.received_at.is_not(None)]
     if start is not None:
-        query = query.where(c.c.received_at >= start)
+        where.append(c.c.received_at >= start)
     if end is not None:
-        query = query.where(c.c.received_at < end)
+        where.append(c.c.received_at < end)
     if sc.units is not None:
-        query = query.where(c.c.units.overlap(sorted(sc.units)))
+        where.append(c.c.units.overlap(sorted(sc.units)))
     elif regime is not None:
-        query = query.where(c.c.regime == regime)
-    return [ComplaintView.from_json(v) for v in (await uow.session.execute(query)).scalars()]
+        where.append(c.c.regime == regime)
+    return where
+
+
+def cursor(v: ComplaintView) -> str:
+    return f"{v.received_at}|{v.complaint_id}"
+
+
+def _after(value: str | None) -> list[sa.ColumnElement[bool]]:
+    if value is None:
+        return []
+    at, sep, complaint_id = value.partition("|")
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError:
+        instant = None
+    if not sep or instant is None or instant.tzinfo is None:
+        raise PermanentError("bad cursor", [FieldError("after", "a listing section's `next`", "CONTRACT §8")])
+    c = t.complaints
+    return [sa.tuple_(c.c.received_at, c.c.complaint_id) > sa.tuple_(sa.literal(instant), sa.literal(complaint_id))]
+
+
+async def listing(uow: UnitOfWork, name: str, where: list[Any], after: str | None) -> Listing:
+    """One page of a listing in (received_at, complaint_id) order, never more than LISTING_PAGE views in memory."""
+    c = t.complaints
+    chosen = [*where, LISTING_SQL[name]]
+    total = (await uow.session.execute(sa.select(sa.func.count()).where(*chosen))).scalar_one()
+    page = (
+        sa.select(c.c.view)
+        .where(*chosen, *_after(after))
+        .order_by(c.c.received_at, c.c.complaint_id)
+        .limit(LISTING_PAGE + 1)
+    )
+    rows = [ComplaintView.from_json(v) for v in (await uow.session.execute(page)).scalars()]
+    more = len(rows) > LISTING_PAGE
+    rows = rows[:LISTING_PAGE]
+    return Listing(rows, total, cursor(rows[-1]) if more else None)
 
 
 def parse_bound(name: str, value: str | None, *, end: bool) -> datetime | None:
@@ -158,12 +206,24 @@ def _figures(row: Any, by_kind: dict[str, int], stages: dict[str, dict[str, int]
 async def statistics(
     uow: UnitOfWork, caller: Principal, *, org: str | None, start: datetime | None, end: datetime | None, by: str | None
 ) -> dict[str, Any]:
-    """CONTRACT §8 statistics as SQL aggregates (the definitions of domain.stats, checked equal by the tests)."""
+    """CONTRACT §8 statistics as SQL aggregates (the definitions of domain.stats, checked equal by the tests):
+    summed from the tallies when the bounds are Shanghai midnights (dates, periods), else from the complaints."""
     if by is not None and by not in GROUP_COLUMNS:
         raise PermanentError(
             "bad grouping", [FieldError("group_by", f"one of {', '.join(GROUP_COLUMNS)}", "CONTRACT §8")]
         )
     sc = await scope(uow, caller, org)
+    head = {"org": sc.org, "from": iso(start), "to": iso(end), "group_by": by}
+    if _midnight(start) and _midnight(end):
+        total, groups = await tallied(uow, sc, start, end, by=by)
+        return {**head, **total, **({"groups": groups} if by is not None else {})}
+    return {**head, **await _counted(uow, sc, start, end, by)}
+
+
+async def _counted(
+    uow: UnitOfWork, sc: Scope, start: datetime | None, end: datetime | None, by: str | None
+) -> dict[str, Any]:
+    """The figures counted over the complaints' rows (bounds inside a day)."""
     c = t.complaints
     where: list[sa.ColumnElement[bool]] = [c.c.received_at.is_not(None)]
     if start is not None:
@@ -198,13 +258,7 @@ async def statistics(
         counts = stages.setdefault(r.key, {}).setdefault(r.stage, dict.fromkeys(STATES, 0))
         counts[r.state] += r.n
     total = (await uow.session.execute(sa.select(*_figures_sql(c)).where(*where))).one()
-    out: dict[str, Any] = {
-        "org": sc.org,
-        "from": iso(start),
-        "to": iso(end),
-        "group_by": by,
-        **_figures(total, _merge(by_kind.values()), _merge_stages(stages.values())),
-    }
+    out: dict[str, Any] = _figures(total, _merge(by_kind.values()), _merge_stages(stages.values()))
     if by is not None:
         grouped = sa.select(group.label("key"), *_figures_sql(c)).where(*where).group_by(sa.text("1"))
         out["groups"] = {
@@ -212,6 +266,193 @@ async def statistics(
             for r in sorted(await uow.session.execute(grouped), key=lambda r: str(r.key))
         }
     return out
+
+
+def _midnight(instant: datetime | None) -> bool:
+    return instant is None or instant.astimezone(SHANGHAI).timetz().replace(tzinfo=None) == time()
+
+
+def _day(instant: datetime) -> date:
+    return instant.astimezone(SHANGHAI).date()
+
+
+def _tally_where(
+    table: sa.Table, sc: Scope, start: datetime | None, end: datetime | None, regime: str | None
+) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if start is not None:
+        where.append(table.c.day >= _day(start))
+    if end is not None:
+        where.append(table.c.day < _day(end))
+    if sc.units is not None:
+        where.append(table.c.units.overlap(sorted(sc.units)))
+    elif regime is not None:
+        where.append(table.c.regime == regime)
+    return where
+
+
+TALLY_GROUPS = {"unit": "unit", "category": "category", "channel": "channel", "regime": "regime"}
+"""`group_by` → the tallies' column."""
+
+
+def _tally_sums(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    return [sa.func.sum(table.c[n]).label(n) for n in (*COUNTS, "hours_sum")]
+
+
+def _tally(row: Any) -> Tally:
+    return Tally(**{n: int(row._mapping[n]) for n in COUNTS}, hours_sum=row.hours_sum)
+
+
+async def cells(uow: UnitOfWork, sc: Scope, start: datetime, end: datetime, regime: str | None = None) -> list[Cell]:
+    """The period's tallies per respondent unit, category, channel and kind (domain.reports.cells_of)."""
+    ta = t.tallies
+    dims = [ta.c.unit, ta.c.category, ta.c.channel, ta.c.kind]
+    query = (
+        sa.select(*dims, *_tally_sums(ta))
+        .where(*_tally_where(ta, sc, start, end, regime))
+        .group_by(*dims)
+        .having(sa.func.sum(ta.c.volume) > 0)
+    )
+    return [Cell(r.unit, r.category, r.channel, r.kind, _tally(r)) for r in await uow.session.execute(query)]
+
+
+async def tallied(
+    uow: UnitOfWork,
+    sc: Scope,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    by: str | None = None,
+    regime: str | None = None,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The figures of complaints received in whole days, overall and per `by` group, summed from the tallies; a
+    percentile is found in the tallies' hour buckets, then read among that bucket's complaints only."""
+    ta, st = t.tallies, t.stage_tallies
+    key_of = (lambda table: sa.func.coalesce(table.c[TALLY_GROUPS[by]], "unknown")) if by else None
+    group = key_of(ta) if key_of else sa.literal("all")
+    where = _tally_where(ta, sc, start, end, regime)
+    tallies: dict[str, Tally] = {}
+    by_kind: dict[str, dict[str, int]] = {}
+    kind = sa.func.coalesce(ta.c.kind, "unknown")
+    query = (
+        sa.select(group.label("key"), kind.label("k"), *_tally_sums(ta))
+        .where(*where)
+        .group_by(sa.text("1"), sa.text("2"))
+        .having(sa.func.sum(ta.c.volume) > 0)
+    )
+    for r in await uow.session.execute(query):
+        tallies[r.key] = tallies.get(r.key, Tally()) + _tally(r)
+        by_kind.setdefault(r.key, {})[r.k] = int(r.volume)
+    hours: dict[str, list[tuple[int, int]]] = {}
+    buckets = (
+        sa.select(group.label("key"), ta.c.hours, sa.func.sum(ta.c.hours_count).label("n"))
+        .where(*where, ta.c.hours.is_not(None))
+        .group_by(sa.text("1"), ta.c.hours)
+        .having(sa.func.sum(ta.c.hours_count) > 0)
+        .order_by(sa.text("1"), ta.c.hours)
+    )
+    for r in await uow.session.execute(buckets):
+        hours.setdefault(r.key, []).append((r.hours, int(r.n)))
+    stage_group = key_of(st) if key_of else sa.literal("all")
+    clocks = (
+        sa.select(stage_group.label("key"), st.c.stage, st.c.state, sa.func.sum(st.c.n).label("n"))
+        .where(*_tally_where(st, sc, start, end, regime))
+        .group_by(sa.text("1"), st.c.stage, st.c.state)
+        .having(sa.func.sum(st.c.n) > 0)
+    )
+    stages: dict[str, dict[str, dict[str, int]]] = {}
+    for r in await uow.session.execute(clocks):
+        counts = stages.setdefault(r.key, {}).setdefault(r.stage, dict.fromkeys(STATES, 0))
+        counts[r.state] += int(r.n)
+    raw = _complaints_in(sc, start, end, regime)
+
+    async def figures_of(
+        tally: Tally, kinds: dict[str, int], staged: dict[str, dict[str, int]], key: str | None
+    ) -> dict[str, Any]:
+        column = sa.func.coalesce(t.complaints.c[GROUP_COLUMNS[by]], "unknown") if by and key is not None else None
+        within = [*raw, column == key] if column is not None else raw
+        histogram = _merge_buckets(hours.values()) if key is None else hours.get(key, [])
+        p50 = await _percentile(uow, within, histogram, 0.5)
+        p90 = await _percentile(uow, within, histogram, 0.9)
+        return _tally_figures(tally, kinds, staged, p50, p90)
+
+    total = await figures_of(
+        sum(tallies.values(), Tally()), _merge(by_kind.values()), _merge_stages(stages.values()), None
+    )
+    groups = {}
+    if by is not None:
+        for key in sorted(tallies, key=str):
+            groups[key] = await figures_of(tallies[key], by_kind.get(key, {}), stages.get(key, {}), key)
+    return total, groups
+
+
+def _merge_buckets(parts: Iterable[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    merged: dict[int, int] = {}
+    for part in parts:
+        for bucket, n in part:
+            merged[bucket] = merged.get(bucket, 0) + n
+    return sorted(merged.items())
+
+
+async def _percentile(uow: UnitOfWork, where: list[Any], histogram: list[tuple[int, int]], p: float) -> float | None:
+    """Nearest rank (percentile_disc): the k-th smallest handling time, k = ceil(p·n), read in its hour's bucket."""
+    n = sum(count for _, count in histogram)
+    if not n:
+        return None
+    k = max(1, math.ceil(p * n))
+    below = 0
+    for bucket, count in histogram:
+        if below + count >= k:
+            c = t.complaints
+            query = (
+                sa.select(c.c.handling_hours)
+                .where(*where, c.c.handling_hours >= bucket, c.c.handling_hours < bucket + 1)
+                .order_by(c.c.handling_hours)
+                .offset(k - below - 1)
+                .limit(1)
+            )
+            value: float = (await uow.session.execute(query)).scalar_one()
+            return value
+        below += count
+    raise AssertionError("a histogram holds its own count")
+
+
+def _tally_figures(
+    tally: Tally, by_kind: dict[str, int], stages: dict[str, dict[str, int]], p50: float | None, p90: float | None
+) -> dict[str, Any]:
+    rate = stats.rate
+    return {
+        "volume": tally.volume,
+        "by_kind": dict(sorted(by_kind.items())),
+        "open": tally.open,
+        "closed": tally.closed,
+        "withdrawn": tally.withdrawn,
+        "referred": tally.referred,
+        "breached": tally.breached,
+        "timely": tally.timely,
+        "timeliness_decided": tally.decided,
+        "timely_rate": rate(tally.timely, tally.decided),
+        "stages": {
+            stage: {**counts, "timely_rate": rate(counts["met"], counts["met"] + counts["breached"])}
+            for stage, counts in sorted(stages.items())
+        },
+        "handling_hours": {
+            "count": tally.hours_count,
+            "average": round(float(tally.hours_sum / tally.hours_count), 2) if tally.hours_count else None,
+            "p50": p50,
+            "p90": p90,
+        },
+        "satisfied": tally.satisfied,
+        "satisfaction_known": tally.known,
+        "satisfaction_rate": rate(tally.satisfied, tally.known),
+        "repeats": tally.repeats,
+        "repeat_rate": rate(tally.repeats, tally.volume),
+        "escalations": tally.escalations,
+        "escalated_complaints": tally.escalated,
+        "responsible": tally.responsible,
+        "determined": tally.determined,
+        "responsibility_rate": rate(tally.responsible, tally.determined),
+    }
 
 
 def _merge(parts: Iterable[dict[str, int]]) -> dict[str, int]:
@@ -249,8 +490,15 @@ def _in_scope(sc: Scope, org: Any, regime: str) -> bool:
 
 
 async def report(
-    uow: UnitOfWork, catalogue: Catalogue, caller: Principal, kind: str, period_name: str, org: str | None
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    caller: Principal,
+    kind: str,
+    period_name: str,
+    org: str | None,
+    after: str | None = None,
 ) -> dict[str, Any]:
+    """A report from the period's tallies and one page (after `after`) of each listing it shows."""
     sc = await scope(uow, caller, org)
     owed = catalogue.find(kind, sc.regimes.get(sc.org or "", []))
     spec = owed.report
@@ -272,8 +520,13 @@ async def report(
         recipients=list(spec.to),
         rule=list(spec.rule),
         contents=list(spec.contents),
-        views=await views(uow, sc, p.start, p.end, regime=owed.regime),
-        previous=await views(uow, sc, before.start, before.end, regime=owed.regime),
+        cells=await cells(uow, sc, p.start, p.end, owed.regime),
+        figures=(await tallied(uow, sc, p.start, p.end, regime=owed.regime))[0],
+        previous=await cells(uow, sc, before.start, before.end, owed.regime),
+        listings={
+            name: await listing(uow, name, _complaints_in(sc, p.start, p.end, owed.regime), after)
+            for name in reports.listings(spec.template, list(spec.contents))
+        },
         sanctions=[
             {**s.data, "state": s.state, "occurred_at": s.imposed_at.isoformat() if s.imposed_at else None}
             for s in sanctions
