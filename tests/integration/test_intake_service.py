@@ -31,10 +31,11 @@ class Intake(InProcessService):
     default_roles = ("submitter",)
 
     async def world(self, tag: str, regime: str, ingress_user: str | None = None) -> dict[str, str]:
-        """A tenant of three levels (root, county, outlet) under `regime`, replicated into intake."""
-        units = {"root": f"{tag}-root", "county": f"{tag}-county", "outlet": f"{tag}-outlet"}
-        parents = {"root": None, "county": units["root"], "outlet": units["county"]}
-        kinds = {"root": "member", "county": "branch", "outlet": "outlet"}
+        """A tenant of three levels (root, county, outlet) and a second county (sibling) under `regime`, replicated
+        into intake."""
+        units = {"root": f"{tag}-root", "county": f"{tag}-county", "outlet": f"{tag}-outlet", "sibling": f"{tag}-sib"}
+        parents = {"root": None, "county": units["root"], "outlet": units["county"], "sibling": units["root"]}
+        kinds = {"root": "member", "county": "branch", "outlet": "outlet", "sibling": "branch"}
         for level, unit in units.items():
             org = Organisation(
                 id=unit,
@@ -49,7 +50,7 @@ class Intake(InProcessService):
             )
             data = OrgUpdated(org_id=unit, org=org, version=1, occurred_at=datetime.now().astimezone())
             await self.publish("org.updated", units["root"], data.model_dump(mode="json"))
-        probe = {**complaint(regime, units["outlet"]), "regime": "no-such-regime"}
+        probe = {**complaint(regime, units["sibling"]), "regime": "no-such-regime"}
 
         async def replicated() -> bool:
             r = await self.http.post("/v1/complaints", json=probe, headers=self.key(units["root"]))
@@ -407,6 +408,126 @@ async def test_conf04_masked_on_read_revealed_only_to_the_auditor_and_audited_in
     assert hidden["revealed"] is False
     audit = (await intake.http.get(f"/v1/complaints/{informant['id']}/reveals", headers=auditor)).json()
     assert [a["outcome"] for a in audit] == ["withheld"]
+
+
+ALL_ROLES = ("submitter", "handler", "supervisor", "auditor")
+
+
+async def test_conf_01_conf_02_tobacco_informant_identity_never_leaves_intake_unsealed(intake: Intake) -> None:
+    """CONF-01, CONF-02: a report's (舉報) informant is recorded, sealed, and shown to nobody: not in an answer, not
+    on any event intake emits (accepted or refused), not even to the auditor who asks for a reveal (withheld, and
+    the attempt audited)."""
+    units = await intake.world(tag(), "tobacco-bureau")
+    informant = {"name": "孙九", "phone": "13311112222", "id_number": "210102198001011234", "account": "62220000111122"}
+    report = complaint(
+        "tobacco-bureau",
+        units["root"],
+        kind="report",
+        channel="hotline",
+        category="monopoly_enforcement",
+        complainant=informant,
+    )
+    incomplete = {k: v for k, v in report.items() if k != "facts"}
+    async with EventSpy(intake.amqp_url, f"*.*.{units['root']}") as spy:
+        created = await intake.http.post("/v1/complaints", json=report, headers=intake.key(units["root"]))
+        refused = await intake.http.post("/v1/complaints", json=incomplete, headers=intake.key(units["root"]))
+        assert (created.status_code, refused.status_code) == (201, 422), refused.text
+        received = (await spy.wait_for("complaint.received"))[0]
+        await spy.wait_for("complaint.rejected")
+    assert received.data["confidential"] is True
+    auditor = intake.as_(units["root"], *ALL_ROLES)
+    url = f"/v1/complaints/{created.json()['id']}"
+    shown = await intake.http.get(url, params={"reveal": "true"}, headers=auditor)
+    audit = await intake.http.get(f"{url}/reveals", headers=auditor)
+    assert shown.json()["revealed"] is False
+    assert {shown.json()["complainant"][k] for k in informant} == {"***"}
+    assert [a["outcome"] for a in audit.json()] == ["withheld"]
+    outward = [e.model_dump_json() for e in spy.events] + [created.text, refused.text, shown.text, audit.text]
+    for value in informant.values():
+        assert not any(value in text for text in outward), value
+
+
+@pytest.mark.parametrize("regime", ["tobacco-bureau", "bank-call-centre-csr"])
+async def test_conf_03_arc_09_conf_07_records_stay_with_the_units_they_concern_and_reveals_need_approval(
+    intake: Intake, regime: str
+) -> None:
+    """CONF-03 / ARC-09 (tobacco: records kept centrally, never lent out without approval) and CONF-07 (call centre:
+    no customer information outside the centre): only the units a complaint concerns and those above them see it;
+    a sibling unit of the same organisation and another organisation answer 404 on every read whatever their roles;
+    inside, personal data is masked and only the auditor's reveal (the approval) unmasks it, audited."""
+    units = await intake.world(tag(), regime)
+    stranger = (await intake.world(tag(), regime))["root"]
+    body = complaint(regime, units["outlet"], complainant={"name": "周十", "phone": "13233334444"})
+    created = await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))
+    assert created.status_code == 201, created.text
+    url = f"/v1/complaints/{created.json()['id']}"
+    for outsider in (units["sibling"], stranger):
+        for params, path in (({}, url), ({"reveal": "true"}, url), ({}, f"{url}/reveals")):
+            response = await intake.http.get(path, params=params, headers=intake.as_(outsider, *ALL_ROLES))
+            assert response.status_code == 404, (outsider, path, params)
+            assert "13233334444" not in response.text
+    for unit in ("root", "county", "outlet"):
+        record = await intake.http.get(url, headers=intake.as_(units[unit], "handler"))
+        assert record.json()["complainant"]["phone"] == "132****4444", unit
+    handler = await intake.http.get(url, params={"reveal": "true"}, headers=intake.as_(units["outlet"], "handler"))
+    assert handler.status_code == 403
+    approved = await intake.http.get(url, params={"reveal": "true"}, headers=intake.as_(units["county"], "auditor"))
+    assert approved.json()["complainant"]["phone"] == "13233334444"
+    audit = (await intake.http.get(f"{url}/reveals", headers=intake.as_(units["root"], "auditor"))).json()
+    assert [(a["caller_org"], a["outcome"]) for a in audit] == [(units["county"], "revealed")]
+
+
+async def test_conf_05_conf_09_fund_sales_calls_name_their_recording_and_each_use_of_holder_data_is_recorded(
+    intake: Intake,
+) -> None:
+    """CONF-09: a complaint call without its recording is refused naming `recording_ref` and the rule (and a
+    `complaint.rejected` says so). CONF-05: the holder's data is shown masked; unmasking needs the auditor role
+    (a defined permission) and every reveal leaves a record of who saw which fields, itself readable only by
+    auditors."""
+    units = await intake.world(tag(), "fund-sales")
+    holder = {"name": "吴十一", "phone": "13144445555", "account": "6228480000001111"}
+    body = complaint("fund-sales", units["outlet"], channel="hotline", complainant=holder, category="fees")
+    async with EventSpy(intake.amqp_url, f"complaint.rejected.{units['root']}") as spy:
+        refused = await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))
+        assert refused.status_code == 422
+        assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [("recording_ref", "CONF-09")]
+        rejected = (await spy.wait_for("complaint.rejected"))[0]
+        assert [(r["field"], r["rule"]) for r in rejected.data["reasons"]] == [("recording_ref", "CONF-09")]
+    recorded = {**body, "recording_ref": "rec-2026-000042"}
+    created = await intake.http.post("/v1/complaints", json=recorded, headers=intake.key(units["root"]))
+    assert created.status_code == 201, created.text
+    url = f"/v1/complaints/{created.json()['id']}"
+    record = (await intake.http.get(url, headers=intake.as_(units["outlet"], "handler", "supervisor"))).json()
+    assert (record["recording_ref"], record["complainant"]["account"]) == ("rec-2026-000042", "622*********1111")
+    for roles in (("handler",), ("supervisor",), ("submitter",)):
+        denied = await intake.http.get(url, params={"reveal": "true"}, headers=intake.as_(units["outlet"], *roles))
+        assert denied.status_code == 403, roles
+        assert (await intake.http.get(f"{url}/reveals", headers=intake.as_(units["root"], *roles))).status_code == 403
+    for unit in ("root", "county"):
+        shown = await intake.http.get(url, params={"reveal": "true"}, headers=intake.as_(units[unit], "auditor"))
+        assert shown.json()["complainant"]["account"] == holder["account"]
+    audit = (await intake.http.get(f"{url}/reveals", headers=intake.as_(units["root"], "auditor"))).json()
+    assert [(a["caller_org"], a["fields"], a["outcome"]) for a in audit] == [
+        (units["root"], ["account", "name", "phone"], "revealed"),
+        (units["county"], ["account", "name", "phone"], "revealed"),
+    ]
+    assert not any(value in str(audit) for value in holder.values())
+
+
+async def test_arc_13_a_call_centre_call_is_kept_with_its_complete_content_and_call_type(intake: Intake) -> None:
+    """ARC-13: after each call the representative records its complete content and its type; a call record without
+    the content is refused naming the field, and the kept record returns both."""
+    units = await intake.world(tag(), "bank-call-centre-csr")
+    call = complaint("bank-call-centre-csr", units["outlet"], channel="hotline", kind="consultation")
+    empty = {k: v for k, v in call.items() if k != "facts"}
+    refused = await intake.http.post("/v1/complaints", json=empty, headers=intake.key(units["root"]))
+    assert refused.status_code == 422
+    assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [("facts", "INT-58")]
+    created = await intake.http.post("/v1/complaints", json=call, headers=intake.key(units["root"]))
+    assert created.status_code == 201, created.text
+    kept = (await intake.http.get(f"/v1/complaints/{created.json()['id']}", headers=intake.as_(units["root"]))).json()
+    assert (kept["facts"], kept["kind"], kept["channel"]) == (call["facts"], "consultation", "hotline")
+    assert (kept["received_at"], kept["receiver_staff"]) == ("2026-03-02T10:00:00+08:00", "emp-1")
 
 
 # -- ingress (CONTRACT §9) --------------------------------------------------------------------------------------------

@@ -207,6 +207,20 @@ def test_conf02_tobacco_report_informant_is_confidential() -> None:
     assert judged("futures-company", channel="phone", complainant={"name": "x", "confidential": True}).confidential
 
 
+def test_conf_09_fund_sales_refuses_a_complaint_call_without_its_recording_naming_field_and_rule() -> None:
+    """CONF-09 (`call_recording_required`): every complaint call is recorded; letters and regimes without the
+    parameter need no recording."""
+    for channel in ("phone", "hotline"):
+        for kind in ("complaint", "consultation"):
+            verdict = judged("fund-sales", channel=channel, kind=kind)
+            assert not verdict.accepted
+            assert rules_of(verdict) == {"recording_ref": "CONF-09"}
+            assert "recording" in verdict.errors[0].message
+            assert judged("fund-sales", channel=channel, kind=kind, recording_ref="rec-2026-0001").accepted
+    assert judged("fund-sales", channel="letter").accepted
+    assert judged("futures-company", channel="phone").accepted
+
+
 def test_int36_as22a_insurer_defused_case_is_accepted_as_such() -> None:
     verdict = judged("insurer-95511", kind="defused", channel="hotline", category="claims")
     assert verdict.accepted

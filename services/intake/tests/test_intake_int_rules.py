@@ -105,7 +105,7 @@ CHECKS: dict[str, Callable[[], bool]] = {
         accepts("tobacco-bureau", kind=k) for k in ("complaint", "consultation", "suggestion", "report")
     ),
     "INT-27": lambda: judge("property-management", flags={"employee_relations": True}).status == REFERRED,
-    "INT-28": lambda: accepts("fund-sales", category="suitability_mismatch"),
+    "INT-28": lambda: accepts("fund-sales", category="suitability_mismatch", recording_ref="rec-1"),
     "INT-30": lambda: POLICIES["mobile-operator-si"].classification.repeat is not None,
     "INT-31": lambda: judge("mobile-operator-si", flags={"serious_deficiency": True}).priority is Priority.MAJOR,
     "INT-32": lambda: (

@@ -11,7 +11,7 @@ from typing import Any
 
 from tousu.contracts.events.intake import Classification
 from tousu.contracts.policy import Policy, conditions_match
-from tousu.contracts.vocab import FaultSeverity, Priority, Scope, Standing, Validity
+from tousu.contracts.vocab import Channel, FaultSeverity, Priority, Scope, Standing, Validity
 from tousu.intake.domain.submission import Submission
 from tousu.kit.errors import FieldError
 
@@ -28,6 +28,10 @@ CHANNEL_RULES = range(1, 20)  # §2.1 channels and contact points
 DEFINITION_RULES = range(20, 30)  # §2.2 definitions, acceptance conditions, scope
 CAPTURE_RULES = range(50, 60)  # §2.4 what must be captured at intake
 _INT = re.compile(r"^INT-(\d+)")
+
+# Submissions that are telephone calls: what a regime's `call_recording_required` parameter holds to a recording.
+CALLS = frozenset({Channel.PHONE, Channel.HOTLINE})
+RECORDING = "call_recording_required"
 
 
 def cite(rules: Iterable[str], section: range) -> str | None:
@@ -158,6 +162,7 @@ def assess(policy: Policy, sub: Submission, org_kind: OrgKind | None = None) -> 
                 "complainant.authorisation_ref", "an authorised agent (委托人) must name the authorisation", "INT-21"
             )
         )
+    _recording(policy, sub, out, params)
     limit = params.get("seat_cause_levels")
     if isinstance(limit, int) and len(sub.cause_levels) > limit:
         out.refuse(FieldError("cause_levels", f"intake sets at most {limit} cause levels", "INT-37"))
@@ -215,6 +220,15 @@ def _vocabulary(policy: Policy, sub: Submission, out: Assessment, definitions: s
     priorities = policy.classification.priorities
     if sub.priority is not None and sub.priority not in priorities:
         out.refuse(FieldError("priority", f"{policy.id} knows the priorities {', '.join(priorities)}", CONTRACT))
+
+
+def _recording(policy: Policy, sub: Submission, out: Assessment, params: Mapping[str, Any]) -> None:
+    """A call under a regime that records every complaint call must name its recording (CONF-09)."""
+    if params.get(RECORDING) is not True or sub.channel not in CALLS or given(sub.recording_ref):
+        return
+    rule = policy.parameters[RECORDING].rule
+    message = f"{policy.id} records every complaint call: name the recording"
+    out.refuse(FieldError("recording_ref", message, rule[0] if rule else None))
 
 
 def _closure(policy: Policy, sub: Submission, out: Assessment) -> None:
