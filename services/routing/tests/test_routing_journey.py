@@ -296,8 +296,9 @@ def test_rte_25_rcn_06_tobacco_dissatisfied_callbacks_second_and_third_dispatch_
         act(journey, "redispatch", "2026-04-13T16:00:00", "tb-monitoring", reason="unjustified delay")
 
 
-def test_cb_05_rte_31_lc_07_mobile_tickets_go_back_to_the_si_until_the_customer_is_satisfied() -> None:
-    """AS-14: T1 replied, called back, dissatisfied → back to SI Alpha (n=2), and again; closing waits."""
+def test_cb_05_rcn_07_rte_31_lc_07_mobile_tickets_go_back_to_the_si_until_the_customer_is_satisfied() -> None:
+    """AS-14: T1 replied, called back, dissatisfied → back to SI Alpha (n=2), and again, with no cap on the rounds
+    (RCN-07 = CB-05); closing waits for a satisfied callback."""
     journey = open_(received("mobile-operator-si", "cmcc-hn-10086", "si-alpha", priority="urgent"))[1]
     act(journey, "forward", "2026-05-08T14:00:00", "cmcc-hn-10086", to_unit="si-alpha")
     for number in (2, 3, 4):
