@@ -17,24 +17,49 @@ from tousu.reporting.service_layer.projections import project_dirty
 from tousu.reporting.service_layer.reactions import Reactions
 
 log = structlog.get_logger("tousu.reporting")
-TICK_S = 0.5
 PROJECT_IDLE_S = 0.1
+RETRY_S = 1.0
+"""after a failed tick"""
+MIN_WAIT_S = 0.2
+"""between ticks: an instant already due but claimed by another replica is not spun on"""
+MAX_WAIT_S = 60.0
+"""the longest sleep: an organisation heard of by another replica's consumer is seen within it"""
+ORG_SETTLE_S = 1.0
+"""after an `org.updated` here, for its transaction to commit before the calendar reads it"""
 
 
-def calendar_task(calendar: ReportCalendar) -> BackgroundTask:
+def calendar_task(calendar: ReportCalendar, orgs_changed: asyncio.Event) -> BackgroundTask:
     async def report_calendar(runtime: ServiceRuntime) -> None:
-        """Announce due and overdue reports as business time passes (or jumps)."""
+        """Announce due and overdue reports as business time passes (or jumps): it sleeps until the next instant
+        with something due, waking early when the controlled clock moves or an organisation is heard of."""
         while True:
+            wait = RETRY_S
             try:
                 async with runtime.unit_of_work() as uow:
                     await calendar.tick(uow, runtime.clock.now())
+                wait = MAX_WAIT_S
+                if calendar.wake_at is not None:
+                    wait = min(wait, (calendar.wake_at - runtime.clock.now()).total_seconds())
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("report calendar tick failed; retrying")
-            await runtime.clock.wait_jump(TICK_S)
+            await _sleep(runtime, max(MIN_WAIT_S, wait), orgs_changed)
 
     return report_calendar
+
+
+async def _sleep(runtime: ServiceRuntime, seconds: float, orgs_changed: asyncio.Event) -> None:
+    jump = asyncio.ensure_future(runtime.clock.wait_jump(seconds))
+    org = asyncio.ensure_future(orgs_changed.wait())
+    try:
+        await asyncio.wait({jump, org}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        jump.cancel()
+        org.cancel()
+    if orgs_changed.is_set():
+        orgs_changed.clear()
+        await asyncio.sleep(ORG_SETTLE_S)
 
 
 def projector_task(reactions: Reactions) -> BackgroundTask:
@@ -58,12 +83,13 @@ def projector_task(reactions: Reactions) -> BackgroundTask:
 
 
 def build_spec(catalogue: Catalogue) -> ServiceSpec:
-    reactions = Reactions(catalogue)
+    orgs_changed = asyncio.Event()
+    reactions = Reactions(catalogue, orgs_changed=orgs_changed)
     return ServiceSpec(
         name="reporting",
         tables=kit,
         handlers={"*": reactions.on_event},
-        background=[projector_task(reactions), calendar_task(ReportCalendar(catalogue))],
+        background=[projector_task(reactions), calendar_task(ReportCalendar(catalogue), orgs_changed)],
     )
 
 

@@ -48,12 +48,15 @@ class ReportCalendar:
         self.calendar = calendar or WorkingCalendar()
         self._next: dict[tuple[str, str, str, datetime], datetime] = {}
         """(regime, kind, org, first_seen) → the next announcement instant: nothing to do before it."""
+        self.wake_at: datetime | None = None
+        """After a tick: the next instant it has something to do (an announcement, an overdue), None for nothing."""
 
     def instances(self, owed: Owed, org: Any, now: datetime) -> list[Instance]:
         """Every instance owed by `org` whose announcement time has come, the first one after `now` remembered."""
         kind, since = owed.report.period, org.first_seen
         key = (owed.regime, owed.report.kind, org.id, since)
         if now < self._next.get(key, since):
+            self._next.setdefault(key, since)
             return []
         out: list[Instance] = []
         period = previous(kind, period_of(kind, since))
@@ -77,12 +80,22 @@ class ReportCalendar:
             )
         ).all()
         published = 0
+        upcoming: list[datetime] = []
         for owed in self.catalogue.calendar():
             for org in orgs:
                 if owes(owed, org):
                     for instance in self.instances(owed, org, now):
                         published += await self._announce(uow, instance)
-        return published + await self._overdue(uow, now)
+                    upcoming.append(self._next[(owed.regime, owed.report.kind, org.id, org.first_seen)])
+        published += await self._overdue(uow, now)
+        ri = t.report_instances
+        pending = await uow.session.scalar(
+            sa.select(sa.func.min(ri.c.due_at)).where(ri.c.overdue_at.is_(None), ri.c.submitted_at.is_(None))
+        )
+        if pending is not None:
+            upcoming.append(overdue_at(pending))
+        self.wake_at = min(upcoming, default=None)
+        return published
 
     async def _announce(self, uow: UnitOfWork, i: Instance) -> int:
         report = i.owed.report

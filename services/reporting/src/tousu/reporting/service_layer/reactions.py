@@ -9,6 +9,7 @@
 Both are published once, whatever redeliveries or replays (`emitted`).
 """
 
+import asyncio
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -40,15 +41,24 @@ async def first_time(uow: UnitOfWork, key: str, at: datetime) -> bool:
 
 
 class Reactions:
-    def __init__(self, catalogue: Catalogue, calendar: WorkingCalendar | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        calendar: WorkingCalendar | None = None,
+        orgs_changed: asyncio.Event | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.calendar = calendar or WorkingCalendar()
+        self.orgs_changed = orgs_changed or asyncio.Event()
+        """Set on `org.updated`: the report calendar looks at who owes what again."""
 
     async def on_event(self, uow: UnitOfWork, delivery: Delivery) -> None:
         event = delivery.event
         assert event is not None
         await store(uow, event)
         await project(uow, event)
+        if event.type == "org.updated":
+            self.orgs_changed.set()
         for owed in self.catalogue.triggered_by(event.type):
             await self._regulator_report(uow, event, owed)
 
