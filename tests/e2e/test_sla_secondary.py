@@ -110,6 +110,18 @@ async def test_sla90_94_as25bc_manufacturer_working_hours_dealer_hand_offs_and_a
         # (c) to the customer department within 30 minutes; registered at 15:20, to the manager by 15:50
         [hand_off] = await wait(spy, "sla.clock_started", dealer, "TO_CUSTOMER_DEPT")
         assert hand_off.data["due_at"] == "2026-04-03T15:30:00+08:00"
+        # The minutes kind as the clock views show it: a whole length in minutes, the stretch counted on the day.
+        shown = (await clocks_of(api, dealer, {"TO_CUSTOMER_DEPT"}))["TO_CUSTOMER_DEPT"]
+        assert (shown["clock"], shown["length"], shown["warning_at"], shown["breach_at"]) == (
+            "minutes",
+            30,
+            "2026-04-03T15:22:30+08:00",
+            "2026-04-03T15:30:00+08:00",
+        )
+        explained = (await api["sla"].get(f"/v1/complaints/{dealer}/clocks/TO_CUSTOMER_DEPT/explain")).json()
+        assert [(d["date"], d["periods"]) for d in explained["days"]] == [
+            ("2026-04-03", [{"from": "2026-04-03T15:00:00+08:00", "to": "2026-04-03T15:30:00+08:00"}])
+        ]
         await set_clock(api, "2026-04-03T15:20:30+08:00")
         await producer.publish(
             "complaint.forwarded",
