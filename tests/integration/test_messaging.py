@@ -160,6 +160,36 @@ async def test_transient_database_error_is_retried_and_not_parked(
     assert await parked(vhost_url, names.service_queue("routing")) == []
 
 
+async def test_unexpected_error_is_retried_and_its_effect_lands_once_beside_a_batch_that_commits(
+    vhost_url: str, kit_db: str, running: Callable[[ServiceRuntime], ServiceRuntime]
+) -> None:
+    """The batch claims its inbox rows in one statement: a message whose handler fails must give its row back,
+    or its retry would be taken for a duplicate and its effect lost."""
+    failed: set[str] = set()
+
+    async def once_broken(uow: UnitOfWork, delivery: Delivery) -> None:
+        assert delivery.event is not None
+        cid = delivery.event.complaint_id or ""
+        await record_effect(uow, delivery)  # rolled back with the savepoint when the handler fails
+        if cid == "c-once" and cid not in failed:
+            failed.add(cid)
+            raise RuntimeError("a bug that the next attempt does not meet")
+
+    spec = ServiceSpec(name="routing", tables=KIT, handlers={"complaint.received": once_broken})
+    runtime = running(ServiceRuntime(spec, settings(vhost_url, kit_db)))
+    await runtime.start()
+    events = [received("c-before"), received("c-once"), received("c-after")]
+    for event in events:
+        await publish(vhost_url, event)
+    await publish(vhost_url, events[2])  # the same event again: no second effect
+
+    await eventually(lambda: _at_least(kit_db, 3), timeout=20)
+    assert failed == {"c-once"}
+    assert await count(kit_db, effects, effects.c.event_id == events[1].id) == 1
+    assert await count(kit_db, effects) == 3
+    assert await parked(vhost_url, names.service_queue("routing")) == []
+
+
 async def test_relay_publishing_again_causes_no_second_effect(
     vhost_url: str, kit_db: str, postgres_url: str, running: Callable[[ServiceRuntime], ServiceRuntime]
 ) -> None:

@@ -12,17 +12,17 @@ import contextlib
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
+import sqlalchemy as sa
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -150,6 +150,11 @@ class Consumer:
         self._tag: str | None = None
         self._worker: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()
+        self._claim_sql = sa.text(
+            f"INSERT INTO {tables.inbox.name} (event_id, consumer, event_type) "
+            "SELECT id, :consumer, kind FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS batch(id, kind) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        )
 
     @property
     def consumer_name(self) -> str:
@@ -209,8 +214,9 @@ class Consumer:
                 deliveries[i] = parse_delivery(message, self.ingress, self.secret)
             except PermanentError as exc:
                 outcomes[i] = ("park", str(exc))
+        wrote = False
         try:
-            parked_after_commit = await self._apply(deliveries, outcomes)
+            parked_after_commit, wrote = await self._apply(deliveries, outcomes)
         except Exception as exc:
             if not _is_transient(exc):
                 raise
@@ -223,7 +229,8 @@ class Consumer:
                 outcomes[i] = ("transient", type(exc).__name__)
             parked_after_commit = {}
         outcomes.update(parked_after_commit)
-        self.on_commit()
+        if wrote:
+            self.on_commit()  # the relay wakes only for rows to publish; it polls for everything else
         for i, message in enumerate(messages):
             outcome = outcomes.get(i)
             if outcome is None:
@@ -235,14 +242,19 @@ class Consumer:
 
     async def _apply(
         self, deliveries: dict[int, Delivery], outcomes: dict[int, tuple[str, str]]
-    ) -> dict[int, tuple[str, str]]:
+    ) -> tuple[dict[int, tuple[str, str]], bool]:
+        """Handle the batch in one transaction; return the messages to park after the commit and whether any
+        outbox row was written."""
         parked: dict[int, tuple[str, str]] = {}
         async with self.sessions() as session, session.begin():
             batch_uow = UnitOfWork(session, self.tables, self.service, self.clock.now)
-            for i, delivery in deliveries.items():
-                handler = self.handlers.get(delivery.kind)
-                if handler is None:
-                    continue  # bound for another type of this queue's family: nothing to do
+            handled = {i: d for i, d in deliveries.items() if d.kind in self.handlers}
+            # Others are bound for another type of this queue's family: nothing to do.
+            claimed = await self._claim(session, handled.values())
+            for i, delivery in handled.items():
+                if delivery.key not in claimed:
+                    continue  # already handled (or twice in this batch): one effect per event
+                claimed.discard(delivery.key)
                 uow = UnitOfWork(session, self.tables, self.service, self.clock.now, cause=delivery.event)
                 structlog.contextvars.bind_contextvars(
                     event_id=str(delivery.key),
@@ -252,32 +264,46 @@ class Consumer:
                 )
                 try:
                     async with session.begin_nested():
-                        claimed = await session.execute(
-                            insert(self.tables.inbox)
-                            .values(event_id=delivery.key, consumer=self.consumer_name, event_type=delivery.kind)
-                            .on_conflict_do_nothing()
-                            .returning(self.tables.inbox.c.event_id)
-                        )
-                        if claimed.first() is None:
-                            continue  # already handled: one effect per event
-                        await handler(uow, delivery)
+                        await self.handlers[delivery.kind](uow, delivery)
                 except PermanentError as exc:
                     outcomes[i] = ("park", str(exc))
                     self._problem_reply(batch_uow, delivery, exc)
+                    await self._unclaim(session, delivery)
                     continue
                 except Exception as exc:
                     if _is_transient(exc):
                         raise
                     log.exception("handler failed", queue=self.queue_name)
                     outcomes[i] = ("retry", f"{type(exc).__name__}: {exc}"[:500])
+                    await self._unclaim(session, delivery)
                     continue
                 finally:
                     structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id", "complaint_id")
                 batch_uow.take(uow)
                 if uow.park_reason:
                     parked[i] = ("park", uow.park_reason)
-            await write_outbox(session, self.tables, batch_uow.outbox_rows())
-        return parked
+            rows = batch_uow.outbox_rows()
+            await write_outbox(session, self.tables, rows)
+        return parked, bool(rows)
+
+    async def _claim(self, session: AsyncSession, deliveries: Iterable[Delivery]) -> set[UUID]:
+        """Insert the batch's inbox rows in one statement; return the keys not seen before. A message whose
+        handling fails gives its row back (`_unclaim`), so that its retry or replay is handled."""
+        keys: dict[UUID, str] = {}
+        for delivery in deliveries:
+            keys.setdefault(delivery.key, delivery.kind)
+        if not keys:
+            return set()
+        inserted = await session.execute(
+            self._claim_sql, {"ids": list(keys), "consumer": self.consumer_name, "types": list(keys.values())}
+        )
+        return set(inserted.scalars())
+
+    async def _unclaim(self, session: AsyncSession, delivery: Delivery) -> None:
+        inbox = self.tables.inbox
+        await session.execute(
+            sa.delete(inbox).where(inbox.c.event_id == delivery.key, inbox.c.consumer == self.consumer_name)
+        )
 
     def _problem_reply(self, uow: UnitOfWork, delivery: Delivery, exc: PermanentError) -> None:
         reply_to = delivery.message.reply_to

@@ -145,8 +145,9 @@ class ServiceRuntime:
         async with self.sessions() as session, session.begin():
             uow = UnitOfWork(session, self.spec.tables, self.name, self.clock.now, correlation_id=correlation_id)
             yield uow
-            await write_outbox(session, self.spec.tables, uow.outbox_rows())
-        if self.relay is not None:
+            rows = uow.outbox_rows()
+            await write_outbox(session, self.spec.tables, rows)
+        if rows and self.relay is not None:
             self.relay.wake()
 
     async def ready(self) -> dict[str, bool]:

@@ -290,7 +290,6 @@ async def _create(
     parent: Any,
 ) -> Outcome:
     complaint_id = uuid.uuid4()
-    reference = await _next_reference(uow, tenant, sub.received_at.year)
     personal = sub.complainant.personal_data()
     sealed, key_id = ctx.vault.seal(personal, aad=str(complaint_id)) if personal else (None, None)
     complainant_ref = ctx.vault.complainant_ref(
@@ -303,9 +302,6 @@ async def _create(
         record["fault"]["severity"] = verdict.fault_severity.value
     scale = _ScaleGroup.of(policy, sub, respondent_unit)
     classification = verdict.classification
-    in_group = await scale.count(uow, tenant, sub) if scale is not None else 0
-    if scale is not None and crosses(in_group, scale.threshold, already_alerted=False):
-        classification = classification.model_copy(update={"large_scale": True})
     closing = sub.resolved_at_intake if verdict.status == rules.CLOSED_AT_INTAKE else None
     closed_at = closing.at if closing is not None else None
     if parent is None and verdict.status == rules.RECEIVED:
@@ -315,6 +311,12 @@ async def _create(
         await ctx.inbound.settled()
         fresh = sa.select(t.complaints).where(t.complaints.c.id == parent.id).with_for_update(read=True)
         parent = (await uow.session.execute(fresh)).first()
+    # The two locks that serialise submissions (a large-scale group's, a tenant's reference counter) come last, so
+    # each is held only for the inserts and the commit that follow, not for the reads above: in a mass incident
+    # every complaint of the burst shares both.
+    if scale is not None and crosses(await scale.count(uow, tenant, sub), scale.threshold, already_alerted=False):
+        classification = classification.model_copy(update={"large_scale": True})
+    reference = await _next_reference(uow, tenant, sub.received_at.year)
     await uow.session.execute(
         t.complaints.insert().values(
             id=complaint_id,
@@ -516,10 +518,13 @@ class _ScaleGroup:
         )
 
     async def count(self, uow: UnitOfWork, tenant: str, sub: Submission) -> int:
-        """The group's complaints in the window, this one included; serialised per group so one alert is raised."""
+        """The group's complaints in the window, this one included, counted up to the threshold (all that
+        `crosses` needs: a group of thousands is not recounted per complaint); serialised per group so that the
+        complaint reaching the threshold sees every one before it and one alert is raised."""
         lock = sa.func.hashtextextended(f"large-scale|{tenant}|{self.key}", 0)
         await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock)))
-        counted = sa.select(sa.func.count()).select_from(self._members(tenant, sub.received_at).subquery())
+        earlier = self._members(tenant, sub.received_at).limit(max(self.threshold - 1, 0))
+        counted = sa.select(sa.func.count()).select_from(earlier.subquery())
         return int((await uow.session.execute(counted)).scalar_one()) + 1
 
     async def alert(self, uow: UnitOfWork, tenant: str, sub: Submission, policy: Policy) -> None:
