@@ -294,3 +294,59 @@ async def test_san10_customer_service_cost_above_revenue_terminates(h: Harness) 
     assert mu["compliant"] is True  # equal is not above
     [terminated] = await h.sanctions(org=ids["lam"])
     assert terminated["kind"] == "cooperation_terminated"
+
+
+async def test_san_18_san_21_cnd_04_response_rate_counts_the_sis_findings(h: Harness) -> None:
+    ids = await world(h, "kappa", "lam")
+    h.clock("2026-02-10T10:00")
+    for breach in ("contact_change_not_notified", "phone_unreachable"):
+        made = await h.http.post("/v1/conduct-findings", json={"org": ids["kappa"], "rule": "CND-04", "breach": breach})
+        assert made.status_code == 201, made.text
+        assert (made.json()["scored_as"], made.json()["sanctions"]) == ("kpi", [])
+    clean = await h.http.post(
+        "/v1/conduct-findings", json={"org": ids["lam"], "rule": "si-conduct", "breach": "poor_attitude"}
+    )
+    assert clean.status_code == 201
+    h.clock("2026-03-01T00:00:01")
+    kappa = await evaluated(h, ids["kappa"], "si_response_findings", "2026-02")
+    assert kappa["rule"] == "SAN-18"
+    assert (kappa["value"], kappa["threshold"], kappa["compliant"]) == (2, 0, False)
+    assert kappa["inputs"] == {"findings": 2, "contact_change_not_notified": 1, "phone_unreachable": 1}  # SAN-21
+    lam = await evaluated(h, ids["lam"], "si_response_findings", "2026-02")
+    assert (lam["value"], lam["compliant"]) == (1, False)
+    assert await h.sanctions(org=ids["kappa"]) == []  # the rate is the penalty: no sanction of its own in 000-B
+
+
+async def test_san_11_san_13_emp_mode_three_kpis_on_signed_group_customers(h: Harness) -> None:
+    ids = await world(h, "mu")
+    h.clock("2026-01-05T08:00")
+    signed = await users(h, ids["mu"], "2026-01", 120, metric="group_customers")
+    assert signed.status_code == 201
+    assert "mobile-operator-si:emp-group-complaints" in signed.json()["used_by"]
+    group = await complaints(h, ids, "mu", 2, "2026-01-12", flags={"group_customer": True})
+    await complaints(h, ids, "mu", 2, "2026-01-13")  # consumers: neither the group volume nor its satisfaction
+    for cid, satisfied in zip(group, (True, False), strict=True):
+        h.clock("2026-01-14T10:00")
+        await h.publish(
+            "complaint.closed", ids["cm"], {"complaint_id": cid, "regime": MO, "by": ids["cm"], "outcome": "resolved"}
+        )
+        await h.publish(
+            "callback.recorded",
+            ids["cm"],
+            {"complaint_id": cid, "regime": MO, "satisfied": satisfied, "by_unit": ids["cm"], "method": "phone"},
+        )
+    h.clock("2026-01-20T10:00")
+    finding = await h.http.post(
+        "/v1/conduct-findings", json={"org": ids["mu"], "rule": "CND-04", "breach": "delayed_handling"}
+    )
+    assert finding.status_code == 201
+    h.clock("2026-02-01T00:00:01")
+    volume = await evaluated(h, ids["mu"], "emp_group_complaints", "2026-01")
+    assert volume["inputs"] == {"complaints": 2, "group_customers": "120"}  # SAN-13: signed group customers
+    assert (volume["value"], volume["compliant"]) == (2, True)
+    satisfaction = await evaluated(h, ids["mu"], "emp_group_satisfaction", "2026-01")
+    assert satisfaction["rule"] == "SAN-11"
+    assert satisfaction["inputs"] == {"callbacks": 2, "satisfied": 1}
+    assert (satisfaction["value"], satisfaction["threshold"], satisfaction["compliant"]) == (50.0, 80.0, False)
+    response = await evaluated(h, ids["mu"], "si_response_findings", "2026-01")
+    assert (response["value"], response["compliant"]) == (1, False)

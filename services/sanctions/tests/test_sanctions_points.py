@@ -50,7 +50,14 @@ async def test_as23_san61_san62_san67_san73_san87_san110_the_quarter_of_csr_1088
     await ok(h, org, "csr-1088", "little-bee", "2026-09-30T18:00")
     ledger = (await h.http.get("/v1/points", params={"org": org, "person": "csr-1088", "period": "2026-Q3"})).json()
     assert ledger["quarters"] == [
-        {"person": "csr-1088", "period": "2026-Q3", "adjustment": -11, "score_set_to": None, "award_ineligible": True}
+        {
+            "person": "csr-1088",
+            "period": "2026-Q3",
+            "adjustment": -11,
+            "score_set_to": None,
+            "award_ineligible": True,
+            "score": -11,
+        }
     ]
     assert [e["points"] for e in ledger["entries"]] == [1, -2, -10, -10, 5, 5]
     [ineligible] = await h.sanctions(org=org, kind="award_ineligible")
@@ -178,3 +185,20 @@ async def test_san_117_training_attendance_and_the_quarterly_exam(h: Harness) ->
     assert twice.status_code == 409  # one quarterly exam per quarter
     ledger = (await h.http.get("/v1/points", params={"org": org, "person": "csr-1101"})).json()
     assert [q["adjustment"] for q in ledger["quarters"]] == [-2]
+
+
+async def test_san_60_points_adjust_the_quarterly_appraisal_score(h: Harness) -> None:
+    org = await centre(h)
+    await ok(h, org, "csr-1102", "most-wronged", "2026-07-02T10:00")  # +5
+    await ok(h, org, "csr-1102", "posture", "2026-07-03T10:00")  # −1
+    await ok(h, org, "csr-1102", "absence", "2026-10-05T10:00")  # −2, the next quarter
+    await ok(h, org, "csr-1103", "rationalisation", "2026-07-04T10:00")  # +5 …
+    await ok(h, org, "csr-1103", "theft-or-snooping", "2026-07-05T10:00")  # … but the quarter counts as 0
+    ledger = (await h.http.get("/v1/points", params={"org": org})).json()
+    scores = {(q["person"], q["period"]): (q["adjustment"], q["score_set_to"], q["score"]) for q in ledger["quarters"]}
+    # The base score is not in the seeds (0): the score is the base adjusted by every bonus and deduction.
+    assert scores == {
+        ("csr-1102", "2026-Q3"): (4, None, 4),
+        ("csr-1102", "2026-Q4"): (-2, None, -2),
+        ("csr-1103", "2026-Q3"): (5, 0, 0),
+    }

@@ -127,7 +127,15 @@ async def test_san25_san27_responsibility_to_a_person_and_the_quarterly_linkage(
     assert linkage.data["rule"] == "SAN-27"
 
 
-async def test_san42_san43_san44_san45_insurer_responsibility_types(h: Harness) -> None:
+GROUNDS: dict[str, dict[str, Any]] = {
+    "service_attitude": {"complainant_maintains": True, "staff_disproved": False},
+    "negligence": {"harm": "material_loss", "cause": "careless"},
+    "dereliction": {"harm": "mental_harm", "cause": "deliberate_breach"},
+}
+"""Grounds that establish each insurer responsibility type (SAN-44, SAN-45)."""
+
+
+async def test_san42_san43_insurer_responsibility_types(h: Harness) -> None:
     ids = await tree(h, INSURER, "claims")
     cid = await complaint(h, ids, INSURER, "claims", "2026-04-20T10:00", respondent_staff=["surveyor-9"])
     untyped = await h.http.post(
@@ -139,16 +147,24 @@ async def test_san42_san43_san44_san45_insurer_responsibility_types(h: Harness) 
         "message": untyped.json()["errors"][0]["message"],
         "rule": "SAN-43",
     }
-    for kind in ("service_attitude", "negligence", "dereliction"):
+    for kind, grounds in GROUNDS.items():
         typed = await h.http.post(
             "/v1/determinations",
-            json={"complaint_id": cid, "responsible": True, "type": kind, "persons": ["surveyor-9"]},
+            json={
+                "complaint_id": cid,
+                "responsible": True,
+                "type": kind,
+                "persons": ["surveyor-9"],
+                "grounds": grounds,
+            },
         )
         assert typed.status_code == 201, typed.text
         assert typed.json()["type"] == kind
         assert typed.json()["rule"] == "SAN-43"
+        assert typed.json()["grounds"] == grounds
     unit_only = await h.http.post(
-        "/v1/determinations", json={"complaint_id": cid, "responsible": True, "type": "negligence"}
+        "/v1/determinations",
+        json={"complaint_id": cid, "responsible": True, "type": "negligence", "grounds": GROUNDS["negligence"]},
     )
     assert unit_only.status_code == 201  # SAN-42: a responsible unit without a named person
     assert unit_only.json()["units"] == [ids["claims"]]
@@ -177,3 +193,44 @@ async def test_san49_recurrent_problems_in_the_monthly_compliance_analysis(h: Ha
     )
     assert it.data["compliant"] is True
     assert await h.sanctions(org=ids["it"]) == []
+
+
+async def test_san_44_service_attitude_needs_the_complainant_to_maintain_it_unrefuted(h: Harness) -> None:
+    ids = await tree(h, INSURER, "counter")
+    cid = await complaint(h, ids, INSURER, "counter", "2026-04-21T10:00")
+    body = {"complaint_id": cid, "responsible": True, "type": "service_attitude", "persons": ["agent-3"]}
+    for grounds in ({}, {"complainant_maintains": False}, {"complainant_maintains": True, "staff_disproved": True}):
+        refused = await h.http.post("/v1/determinations", json={**body, "grounds": grounds})
+        assert refused.status_code == 422, grounds
+        [error] = refused.json()["errors"]
+        assert (error["field"], error["rule"]) == ("grounds", "SAN-44")
+    held = await h.http.post("/v1/determinations", json={**body, "grounds": GROUNDS["service_attitude"]})
+    assert held.status_code == 201, held.text
+    [stored] = (await h.http.get("/v1/determinations", params={"complaint_id": cid})).json()
+    assert (stored["type"], stored["grounds"]) == ("service_attitude", GROUNDS["service_attitude"])
+
+
+async def test_san_45_negligence_and_dereliction_need_harm_and_their_cause(h: Harness) -> None:
+    ids = await tree(h, INSURER, "claims")
+    cid = await complaint(h, ids, INSURER, "claims", "2026-04-22T10:00")
+    refusals = [
+        ("negligence", {"cause": "careless"}),  # no material loss or mental harm
+        ("negligence", {"harm": "material_loss", "cause": "deliberate_breach"}),  # deliberate: not negligence
+        ("dereliction", {"harm": "material_and_mental", "cause": "careless"}),  # careless: not dereliction
+        ("dereliction", {"harm": "none", "cause": "duty_not_performed"}),
+    ]
+    for kind, grounds in refusals:
+        refused = await h.http.post(
+            "/v1/determinations", json={"complaint_id": cid, "responsible": True, "type": kind, "grounds": grounds}
+        )
+        assert refused.status_code == 422, (kind, grounds)
+        assert refused.json()["errors"][0]["rule"] == "SAN-45"
+    for kind, grounds in (
+        ("negligence", {"harm": "mental_harm", "cause": "careless"}),
+        ("dereliction", {"harm": "material_loss", "cause": "duty_not_performed"}),
+    ):
+        held = await h.http.post(
+            "/v1/determinations", json={"complaint_id": cid, "responsible": True, "type": kind, "grounds": grounds}
+        )
+        assert held.status_code == 201, held.text
+        assert held.json()["type"] == kind

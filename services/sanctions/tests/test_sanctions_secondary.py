@@ -145,3 +145,42 @@ async def test_san_52_san_53_a_fined_teller_and_the_branch_self_inspection(h: Ha
     missing = await h.http.post("/v1/determinations", json={"complaint_id": rude, "responsible": True, "clause": "x"})
     assert missing.status_code == 422
     assert missing.json()["errors"][0]["field"] == "clause"
+
+
+async def test_san_50_complaint_handling_in_the_appraisal_and_internal_control(h: Harness) -> None:
+    regime = "cbrc-2012-banking"
+    ids = await tree(h, regime, "east")
+    on_time = await complaint(h, ids, regime, "east", "2026-02-02T10:00")
+    late = await complaint(h, ids, regime, "east", "2026-02-03T10:00")
+    withdrawn = await complaint(h, ids, regime, "east", "2026-02-04T10:00")
+    for cid in (late, withdrawn):
+        h.clock("2026-02-20T10:00")
+        await h.publish(
+            "sla.breached",
+            ids["top"],
+            {
+                "complaint_id": cid,
+                "regime": regime,
+                "stage": "HANDLING",
+                "owner_unit": ids["east"],
+                "cycle": 1,
+                "due_at": "2026-02-19T23:59:59+08:00",
+                "breached_at": "2026-02-20T00:00:00+08:00",
+            },
+        )
+    h.clock("2026-02-21T10:00")
+    await h.publish(
+        "sla.breach_withdrawn",
+        ids["top"],
+        {"complaint_id": withdrawn, "regime": regime, "stage": "HANDLING", "cycle": 1},
+    )
+    for cid in (on_time, late, withdrawn):
+        h.clock("2026-03-02T10:00")
+        await h.publish("complaint.closed", ids["top"], {"complaint_id": cid, "regime": regime, "by": ids["east"]})
+    h.clock("2026-07-01T00:00:01")
+    [event] = await h.spy.wait_for(
+        "kpi.evaluated", lambda e: e.data["org"] == ids["east"] and e.data["period"] == "2026-H1", timeout=10
+    )
+    assert (event.data["rule"], event.data["metric"]) == ("SAN-50", "complaint_handling_in_time")
+    assert event.data["inputs"] == {"closed": 3, "breached": 1}
+    assert (event.data["value"], event.data["threshold"], event.data["compliant"]) == (66.7, 100.0, False)

@@ -143,6 +143,25 @@ evaluations = sa.Table(
 )
 sa.Index("evaluations_due", evaluations.c.due_at, postgresql_where=evaluations.c.state == "pending")
 
+conduct_findings = sa.Table(
+    "conduct_findings",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("org", sa.Text, nullable=False, comment="the unit found at fault"),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("regime", sa.Text, nullable=False),
+    sa.Column("policy_rule", sa.Text, nullable=False, comment="the conduct entry id"),
+    sa.Column("rule", sa.Text, nullable=False, comment="the CND id"),
+    sa.Column("breach", sa.Text, nullable=False),
+    sa.Column("persons", JSONB, nullable=False, comment="staff ids"),
+    sa.Column("complaint_id", sa.Text, nullable=True),
+    sa.Column("verified", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+)
+sa.Index("conduct_findings_org_time", conduct_findings.c.org, conduct_findings.c.at)
+
 points = sa.Table(
     "points",
     metadata,

@@ -1,8 +1,11 @@
 """Responsibility determinations (SAN-30…33, SAN-42…46) and the employee's appeal (RCN-04), as pure checks."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from tousu.contracts.policy import conditions_match
 from tousu.kit.errors import FieldError
 from tousu.sanctions.domain.rules import DeterminationConfig
 
@@ -16,6 +19,8 @@ class Proposed:
     disputed_fee_borne: Decimal | None
     severity: str | None
     tolerant_persons: tuple[str, ...]
+    grounds: Mapping[str, Any] = field(default_factory=dict)
+    """What the determination established (SAN-44: the complainant maintains it; SAN-45: the harm caused)."""
 
 
 def check(config: DeterminationConfig, proposed: Proposed, regime: str) -> list[FieldError]:
@@ -36,6 +41,9 @@ def check(config: DeterminationConfig, proposed: Proposed, regime: str) -> list[
             errors.append(FieldError("type", f"one of {', '.join(config.types)} is required", "SAN-43"))
         if config.persons_required and not proposed.persons:
             errors.append(FieldError("persons", "name the responsible persons (staff ids)", "SAN-30"))
+        grounds = next((g for kind, g in config.grounds.items() if kind == proposed.type), None)
+        if grounds is not None and not conditions_match(grounds.when, proposed.grounds):
+            errors.append(FieldError("grounds", f"{proposed.type} needs {grounds.description}", grounds.rule))
     else:
         if proposed.type is not None:
             errors.append(FieldError("type", "a non-responsibility determination has no responsibility type", "SAN-32"))

@@ -108,6 +108,14 @@ def coverage(trigger: KpiTrigger, threshold: Fraction, closed: int, called_back:
     return Outcome(trigger.metric, Fraction(called_back, closed), threshold, trigger.compliant_if, trigger.unit, inputs)
 
 
+def share(trigger: KpiTrigger, threshold: Fraction, part: int, whole: int, inputs: dict[str, Figure]) -> Outcome | None:
+    """`part` of `whole` (satisfied callbacks of those made, complaints closed without a breach); none of a whole:
+    no evaluation."""
+    if whole == 0:
+        return None
+    return Outcome(trigger.metric, Fraction(part, whole), threshold, trigger.compliant_if, trigger.unit, inputs)
+
+
 def ratio_of_inputs(
     trigger: KpiTrigger, threshold: Fraction, numerator: Decimal, denominator: Decimal
 ) -> Outcome | None:

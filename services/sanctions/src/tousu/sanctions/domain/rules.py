@@ -10,7 +10,10 @@ Which trigger an entry has is told by one key of its `trigger` mapping:
 - `determination`: on a responsibility determination → a sanction or a reward;
 - `input: determination`: the regime's determination vocabulary → checks of `POST /v1/determinations`;
 - `points`: on a performance-point entry (`POST /v1/points`) → points, and sanctions;
-- `nominate`: per period, ranking staff by score → `reward.recommended`.
+- `nominate`: per period, ranking staff by score → `reward.recommended`;
+- `score`: the appraisal score the points adjust (its base);
+- `conduct`: a conduct rule (DOMAIN §1.3) → on a finding (`POST /v1/conduct-findings`) a sanction, points, or a count
+  for the regime's `conduct_findings` KPIs.
 
 Entries with `status: placeholder` document a rule the sources leave unquantified ([GAP]); they are not run.
 """
@@ -108,9 +111,12 @@ Measure = Literal[
     "unrectified_responsibility",
     "sanction_count",
     "input_ratio",
+    "conduct_findings",
+    "satisfied_ratio",
+    "in_time_ratio",
 ]
 Comparison = Literal["<", "<=", ">", ">="]
-Feed = Literal["received", "closed", "determination", "sanction", "input"]
+Feed = Literal["received", "closed", "determination", "sanction", "input", "finding"]
 FEEDS: dict[Measure, Feed] = {
     "complaints_per_users": "received",
     "complaint_count": "received",
@@ -120,6 +126,9 @@ FEEDS: dict[Measure, Feed] = {
     "unrectified_responsibility": "determination",
     "sanction_count": "sanction",
     "input_ratio": "input",
+    "conduct_findings": "finding",
+    "satisfied_ratio": "closed",
+    "in_time_ratio": "closed",
 }
 """The fact that schedules a measure's evaluation for an organisation and period."""
 
@@ -143,8 +152,11 @@ class KpiTrigger(_Model):
     users_input: str | None = None
     within_hours: Decimal | None = None
     rules: list[str] = Field(default_factory=list)
+    """sanction_count: the entries whose sanctions count; conduct_findings: the conduct entries whose findings count."""
     inputs: list[str] = Field(default_factory=list)
     """input_ratio: numerator and denominator metrics of `POST /v1/kpi-inputs`."""
+    basis_inputs: list[str] = Field(default_factory=list)
+    """Reported figures the evaluation states as its data basis when present (SAN-13: signed group customers)."""
     evaluate_after_hours: int = Field(default=0, ge=0)
     """Evaluate this long after the period ends (complaints of its last day get their full window)."""
 
@@ -155,6 +167,7 @@ class KpiTrigger(_Model):
             "timely_ratio": self.within_hours is not None,
             "callback_ratio": self.callback is not None,
             "sanction_count": bool(self.rules),
+            "conduct_findings": bool(self.rules),
             "input_ratio": len(self.inputs) == 2,
         }
         if not needs.get(self.measure, True):
@@ -163,6 +176,7 @@ class KpiTrigger(_Model):
                 "timely_ratio": "within_hours",
                 "callback_ratio": "callback",
                 "sanction_count": "rules",
+                "conduct_findings": "rules",
                 "input_ratio": "inputs (numerator, denominator)",
             }[self.measure]
             raise ValueError(f"measure {self.measure} needs {what}")
@@ -193,6 +207,15 @@ class Clause(_Model):
     """The responsible staff member bears the disputed fee (SAN-31(4))."""
 
 
+class Grounds(_Model):
+    """What a determination of one responsibility type must establish (SAN-44, SAN-45), as conditions on the
+    `grounds` it states."""
+
+    rule: str
+    when: When
+    description: str
+
+
 class DeterminationConfig(_Model):
     clauses: dict[str, Clause] = Field(default_factory=dict)
     """Empty: any clause text is accepted."""
@@ -204,6 +227,8 @@ class DeterminationConfig(_Model):
     """How many re-determinations an employee may ask for; the last is final (RCN-04: one, by the next level)."""
     severities: list[str] = Field(default_factory=lambda: ["minor", "ordinary", "serious", "grave"])
     determined_by: str | None = None
+    grounds: dict[ResponsibilityType, Grounds] = Field(default_factory=dict)
+    """Per responsibility type, what its determination must establish; a type not named needs nothing."""
 
 
 class PointsTrigger(_Model):
@@ -242,8 +267,31 @@ class NominationTrigger(_Model):
     quota: Decimal = Field(gt=0, le=1)
     """Nominees at most this share of the headcount (floor)."""
     headcount_input: str
-    base_score: Decimal = Decimal(0)
-    """The quarterly score the points adjust ([GAP] 《绩效考核办法》 not in the seeds): ranking only."""
+
+
+class ScoreTrigger(_Model):
+    """The appraisal score the points adjust (SAN-60): `base` plus the period's bonuses and deductions, or a score
+    set outright."""
+
+    score: Literal["quarterly"]
+    base: Decimal = Decimal(0)
+    """[GAP] 《客服代表绩效考核办法》 is not in the seeds: 0, so the score shows the adjustment itself."""
+
+
+class ConductTrigger(_Model):
+    """A conduct rule (DOMAIN §1.3), scored when a finding names one of its `breaches` (`POST /v1/conduct-findings`)."""
+
+    conduct: str
+    """The CND id."""
+    breaches: list[str] = Field(min_length=1)
+    """What the rule forbids or requires, as the source words it (snake case): a finding names one."""
+    scored_as: Literal["sanction", "points", "kpi"] = "sanction"
+    """sanction: the entry's kind on its target; points: the points entry `points_entries` names for the breach, for
+    each person; kpi: counted only, by the regime's `conduct_findings` KPIs (SAN-18)."""
+    points_entries: dict[str, str] = Field(default_factory=dict)
+    """scored as points: breach → the points entry it is scored as (CND-05 → SAN-76, SAN-92)."""
+    verified: bool = False
+    """A finding counts only when an investigation verified it."""
 
 
 Trigger = (
@@ -255,6 +303,8 @@ Trigger = (
     | InputTrigger
     | PointsTrigger
     | NominationTrigger
+    | ScoreTrigger
+    | ConductTrigger
 )
 Params = Consequence | PointsParams | DeterminationConfig | None
 _TRIGGERS: dict[str, type[Trigger]] = {
@@ -266,6 +316,8 @@ _TRIGGERS: dict[str, type[Trigger]] = {
     "input": InputTrigger,
     "points": PointsTrigger,
     "nominate": NominationTrigger,
+    "score": ScoreTrigger,
+    "conduct": ConductTrigger,
 }
 _PARAMS: dict[type[Trigger], type[BaseModel] | None] = {
     EventTrigger: Consequence,
@@ -276,6 +328,8 @@ _PARAMS: dict[type[Trigger], type[BaseModel] | None] = {
     NominationTrigger: None,
     InputTrigger: DeterminationConfig,
     PointsTrigger: PointsParams,
+    ScoreTrigger: None,
+    ConductTrigger: Consequence,
 }
 POINT_KINDS = frozenset({"points_bonus", "penalty_points"})
 """Points entries whose kind adjusts the score rather than naming a sanction of its own."""
@@ -339,7 +393,8 @@ def parse_rule(entry: SanctionRule, params: Mapping[str, Any]) -> Rule:
     except ValueError as exc:
         raise RuleError(f"{where}.target: {exc}") from exc
     complaint_kpi = isinstance(trigger, KpiTrigger) and FEEDS[trigger.measure] in ("received", "closed")
-    if target is None and (isinstance(trigger, EventTrigger | ChainTrigger) or complaint_kpi):
+    sanctioning_conduct = isinstance(trigger, ConductTrigger) and trigger.scored_as == "sanction"
+    if target is None and (isinstance(trigger, EventTrigger | ChainTrigger) or complaint_kpi or sanctioning_conduct):
         raise RuleError(f"{where}.target: this trigger needs a target")
     assert isinstance(parsed, Consequence | PointsParams | DeterminationConfig | None)
     return Rule(
@@ -406,6 +461,17 @@ class RuleBook:
                 errors.append(f"{rule.id}: needs a threshold, or a callback entry with a coverage")
         if len(self.of_type(InputTrigger)) > 1:
             errors.append("more than one determination vocabulary")
+        if len(self.of_type(ScoreTrigger)) > 1:
+            errors.append("more than one score")
+        conduct_ids = {r.id for r, _ in self.of_type(ConductTrigger)}
+        for rule, metric in self.of_type(KpiTrigger):
+            if metric.measure == "conduct_findings":
+                errors += [f"{rule.id}: {r!r} is not a conduct entry" for r in metric.rules if r not in conduct_ids]
+        for rule, conduct in self.of_type(ConductTrigger):
+            for breach in conduct.breaches if conduct.scored_as == "points" else []:
+                ref = conduct.points_entries.get(breach)
+                if ref is None or self.points_rule(ref) is None:
+                    errors.append(f"{rule.id}: breach {breach!r} needs a points entry under `points_entries`")
         if errors:
             raise RuleError(f"policies/{self.regime}.yaml: sanctions: " + "; ".join(errors))
 
@@ -438,6 +504,18 @@ class RuleBook:
         return next((r for r in candidates if r.id == ref), None) or next(
             (r for r in candidates if r.rules[0] == ref), None
         )
+
+    def conduct_rule(self, ref: str) -> Rule | None:
+        """A finding names its conduct entry by entry id or by its CND id."""
+        candidates = [r for r, _ in self.of_type(ConductTrigger)]
+        return next((r for r in candidates if r.id == ref), None) or next(
+            (r for r, t in self.of_type(ConductTrigger) if t.conduct == ref), None
+        )
+
+    def score_base(self) -> Decimal:
+        """The base of the appraisal score (SAN-60); 0 when the regime states none."""
+        found = self.of_type(ScoreTrigger)
+        return found[0][1].base if found else Decimal(0)
 
     def event_types(self) -> Iterator[str]:
         for _, trigger in self.of_type(EventTrigger):

@@ -20,7 +20,7 @@ from tousu.sanctions.adapters import tables as t
 from tousu.sanctions.domain.determinations import Proposed
 from tousu.sanctions.domain.orgs import Orgs
 from tousu.sanctions.domain.points import EntryInput
-from tousu.sanctions.service_layer import determinations, imposing, kpis, orgs, points, rectifications
+from tousu.sanctions.service_layer import conduct, determinations, imposing, kpis, orgs, points, rectifications
 from tousu.sanctions.service_layer.policies import RuleBooks
 
 router = APIRouter(prefix="/v1", tags=["sanctions"])
@@ -171,6 +171,9 @@ class Determination(_Body):
     """Grades the penalty (SAN-33): minor, ordinary (default), serious, grave."""
     tolerant_persons: list[str] = Field(default_factory=list)
     """Staff blamed for reasons not their own who stayed tolerant (SAN-38): recommended for a reward."""
+    grounds: dict[str, bool | str] = Field(default_factory=dict, max_length=20)
+    """What the determination established, as the regime's `grounds` ask per type: e.g. complainant_maintains,
+    staff_disproved (SAN-44), harm: material_loss|mental_harm|material_and_mental, deliberate (SAN-45)."""
     determining_body: Id | None = None
     """Default: the responsible unit (SAN-30); a re-determination: the parent of the first body (RCN-04)."""
     supersedes: uuid.UUID | None = None
@@ -194,6 +197,7 @@ async def determine(body: Determination, caller: Caller, runtime: Runtime, books
             disputed_fee_borne=fee.amount if isinstance(fee, Money) else fee,
             severity=body.severity,
             tolerant_persons=tuple(body.tolerant_persons),
+            grounds=body.grounds,
         ),
         currency=fee.currency if isinstance(fee, Money) else "CNY",
         units=tuple(body.units),
@@ -337,6 +341,57 @@ async def list_rectifications(org: str, caller: Caller, runtime: Runtime) -> lis
         return await rectifications.of_org(uow, org)
 
 
+# -- conduct findings -------------------------------------------------------------------------------------------------
+
+
+class ConductFinding(_Body):
+    org: Id
+    """The unit found at fault."""
+    rule: str
+    """The regime's conduct entry id, or its CND id (e.g. CND-06)."""
+    breach: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """One of the breaches the conduct rule lists (e.g. refusing_to_handle, contact_change_not_notified)."""
+    persons: list[str] = Field(default_factory=list)
+    """Staff ids (never names)."""
+    complaint_id: str | None = None
+    verified: bool = False
+    regime: str | None = None
+    at: AwareDatetime | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/conduct-findings", status_code=201)
+async def record_conduct(body: ConductFinding, caller: Caller, runtime: Runtime, books: Books) -> dict[str, Any]:
+    """A breach of a conduct rule (DOMAIN §1.3) found at a unit, scored as its regime says: a sanction
+    (`sanction.imposed`), points of the named staff (`points.recorded`), or a count for a KPI (`kpi.evaluated`)."""
+    require(caller, "supervisor")
+    finding = conduct.Finding(
+        org=body.org,
+        rule=body.rule,
+        breach=body.breach,
+        persons=tuple(body.persons),
+        complaint_id=body.complaint_id,
+        verified=body.verified,
+        at=_at(runtime, body.at),
+        regime=body.regime,
+        note=body.note,
+        by=caller.subject,
+    )
+    async with runtime.unit_of_work() as uow:
+        tree = await orgs.load(uow)
+        if tree.get(body.org) is not None and not _visible(caller, tree, body.org):
+            raise NotFoundError("no such organisation")
+        return await conduct.record(uow, books, tree, finding)
+
+
+@router.get("/conduct-findings")
+async def list_conduct(org: str, caller: Caller, runtime: Runtime) -> list[dict[str, Any]]:
+    async with runtime.unit_of_work() as uow:
+        if not _visible(caller, await orgs.load(uow), org):
+            raise NotFoundError("no such organisation")
+        return await conduct.of_org(uow, org)
+
+
 # -- points -----------------------------------------------------------------------------------------------------------
 
 
@@ -391,12 +446,18 @@ async def record_points(body: PointsEntry, caller: Caller, runtime: Runtime, boo
 
 @router.get("/points")
 async def list_points(
-    caller: Caller, runtime: Runtime, org: str | None = None, person: str | None = None, period: str | None = None
+    caller: Caller,
+    runtime: Runtime,
+    books: Books,
+    org: str | None = None,
+    person: str | None = None,
+    period: str | None = None,
 ) -> dict[str, Any]:
-    """The ledger: entries, and per person and quarter the adjustment and any score set outright."""
+    """The ledger: entries, and per person and quarter the adjustment, any score set outright and the score
+    (the regime's base adjusted, SAN-60)."""
     if org is None and not caller.is_admin:
         raise PermanentError("name the organisation", [FieldError("org", "required unless admin")])
     async with runtime.unit_of_work() as uow:
         if org is not None and not _visible(caller, await orgs.load(uow), org):
             raise NotFoundError("no such organisation")
-        return await points.ledger_of(uow, org, person, period)
+        return await points.ledger_of(uow, books, org, person, period)

@@ -103,7 +103,7 @@ async def determine(uow: UnitOfWork, books: RuleBooks, tree: Orgs, request: Requ
         final=previous is not None and appeals >= config.appeal_levels,
         supersedes=str(previous.id) if previous is not None else None,
     )
-    await _store(uow, determination_id, complaint.tenant, data, appeals)
+    await _store(uow, determination_id, complaint.tenant, data, appeals, dict(request.proposed.grounds))
     if previous is not None:
         await uow.session.execute(
             sa.update(t.determinations)
@@ -128,8 +128,14 @@ def _rule_of(responsible: bool, types: list[ResponsibilityType]) -> str:
 
 
 async def _store(
-    uow: UnitOfWork, determination_id: uuid.UUID, tenant: str, data: ResponsibilityDetermined, appeals: int
+    uow: UnitOfWork,
+    determination_id: uuid.UUID,
+    tenant: str,
+    data: ResponsibilityDetermined,
+    appeals: int,
+    grounds: dict[str, Any] | None = None,
 ) -> None:
+    """The determination as published, with the grounds it stated (kept here, not on the bus)."""
     await uow.session.execute(
         t.determinations.insert().values(
             id=determination_id,
@@ -143,7 +149,7 @@ async def _store(
             supersedes=uuid.UUID(data.supersedes) if data.supersedes else None,
             appeals=appeals,
             determined_at=data.occurred_at,
-            data=data.model_dump(mode="json"),
+            data={**data.model_dump(mode="json"), **({"grounds": grounds} if grounds else {})},
         )
     )
 

@@ -143,7 +143,13 @@ async def evaluate_due(uow: UnitOfWork, books: RuleBooks, now: datetime) -> int:
         if book is None or rule is None:
             state = "no_data"  # the rule left the policy in force
         elif isinstance(rule.trigger, KpiTrigger):
-            outcome = await _measure(uow, book, tree, rule, rule.trigger, row.org, parse_period(row.period), now)
+            period = parse_period(row.period)
+            outcome = await _measure(uow, book, tree, rule, rule.trigger, row.org, period, now)
+            if outcome is not None:
+                for name in rule.trigger.basis_inputs:
+                    basis = await _input(uow, row.org, period, name)
+                    if basis is not None:
+                        outcome.inputs[name] = kpis.plain(basis)
             if outcome is None:
                 state = "no_data"
             else:
@@ -222,6 +228,41 @@ async def _measure(
             )
         ).scalar_one()
         return kpis.coverage(trigger, threshold, len(closed), called)
+    if m == "satisfied_ratio":
+        closed = await _complaints(uow, book, tree, rule, trigger, org, period, "closed")
+        f = t.facts.c
+        made = (
+            await uow.session.execute(
+                sa.select(f.data["satisfied"].as_boolean()).where(
+                    f.type == "callback.recorded",
+                    f.complaint_id.in_([r.complaint_id for r in closed]),
+                    f.occurred_at < now,
+                )
+            )
+        ).scalars()
+        answers = list(made)
+        satisfied = sum(1 for a in answers if a)
+        return kpis.share(
+            trigger, threshold, satisfied, len(answers), {"callbacks": len(answers), "satisfied": satisfied}
+        )
+    if m == "in_time_ratio":
+        closed = await _complaints(uow, book, tree, rule, trigger, org, period, "closed")
+        breached = await _breached(uow, [r.complaint_id for r in closed])
+        in_time = len(closed) - breached
+        return kpis.share(trigger, threshold, in_time, len(closed), {"closed": len(closed), "breached": breached})
+    if m == "conduct_findings":
+        c = t.conduct_findings.c
+        by_breach = (
+            await uow.session.execute(
+                sa.select(c.breach, sa.func.count())
+                .where(c.org == org, c.policy_rule.in_(trigger.rules), c.at >= period.start, c.at < period.end)
+                .group_by(c.breach)
+                .order_by(c.breach)
+            )
+        ).all()
+        outcome = kpis.count(trigger, threshold, sum(n for _, n in by_breach), "findings")
+        outcome.inputs.update({breach: n for breach, n in by_breach})
+        return outcome
     if m in ("responsibility_count", "unrectified_responsibility"):
         d = t.determinations.c
         rows = (
@@ -272,6 +313,20 @@ async def _measure(
     a = await _input(uow, org, period, trigger.inputs[0])
     b = await _input(uow, org, period, trigger.inputs[1])
     return None if a is None or b is None else kpis.ratio_of_inputs(trigger, threshold, a, b)
+
+
+async def _breached(uow: UnitOfWork, complaint_ids: list[str]) -> int:
+    """How many of these complaints breached a stage limit, a withdrawn breach (the stage ended in time) aside."""
+    breach, withdrawn = t.facts.alias("breach"), t.facts.alias("withdrawn")
+    undone = sa.exists().where(
+        withdrawn.c.type == "sla.breach_withdrawn",
+        withdrawn.c.complaint_id == breach.c.complaint_id,
+        withdrawn.c.data["stage"].astext == breach.c.data["stage"].astext,
+    )
+    query = sa.select(sa.func.count(sa.distinct(breach.c.complaint_id))).where(
+        breach.c.type == "sla.breached", breach.c.complaint_id.in_(complaint_ids), ~undone
+    )
+    return int((await uow.session.execute(query)).scalar_one())
 
 
 async def _history(uow: UnitOfWork, regime: str, rule_id: str, org: str, period: Period) -> list[bool]:
@@ -377,7 +432,7 @@ async def _nominate(
         adj.append(points)
         if score_set_to is not None:
             zero.append(score_set_to)
-    base = Fraction(trigger.base_score)
+    base = Fraction(book.score_base())
     scores = {
         person: [quarter_score(base, adj, zero) for adj, zero in by_quarter.values()]
         for person, by_quarter in adjustments.items()

@@ -9,6 +9,7 @@ own sanction (dismissal, off-post training) on the occurrence that reaches its c
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -217,8 +218,11 @@ async def _has_sanction(uow: UnitOfWork, org: str, person: str, kind: str) -> bo
     return (await uow.session.execute(query.limit(1))).first() is not None
 
 
-async def ledger_of(uow: UnitOfWork, org: str | None, person: str | None, period: str | None) -> dict[str, Any]:
-    """Entries with each person's quarterly adjustment and, where a score was set outright, that score."""
+async def ledger_of(
+    uow: UnitOfWork, books: RuleBooks, org: str | None, person: str | None, period: str | None
+) -> dict[str, Any]:
+    """Entries with each person's quarterly adjustment, any score set outright, and the score: the regime's base
+    adjusted by the quarter's points, or the score set outright (SAN-60)."""
     p = t.points.c
     query = sa.select(t.points).order_by(p.at)
     if org:
@@ -229,13 +233,21 @@ async def ledger_of(uow: UnitOfWork, org: str | None, person: str | None, period
         query = query.where(sa.or_(p.quarter == period, p.year == period, p.month == period))
     rows = (await uow.session.execute(query)).all()
     summary: dict[tuple[str, str], tuple[list[int], list[int], bool]] = {}
+    regimes: dict[tuple[str, str], str] = {}
     for r in rows:
         adjustments, set_to, _ = summary.setdefault((r.person, r.quarter), ([], [], False))
+        regimes.setdefault((r.person, r.quarter), r.regime)
         adjustments.append(r.points)
         if r.score_set_to is not None:
             set_to.append(r.score_set_to)
         if r.award_ineligible:
             summary[(r.person, r.quarter)] = (adjustments, set_to, True)
+
+    def score(key: tuple[str, str], adjustments: list[int], set_to: list[int]) -> int | float:
+        book = books.get(regimes[key])
+        value = ledger.quarter_score(Fraction(book.score_base()) if book else Fraction(0), adjustments, set_to)
+        return int(value) if value.denominator == 1 else float(value)
+
     return {
         "entries": [
             {
@@ -260,6 +272,7 @@ async def ledger_of(uow: UnitOfWork, org: str | None, person: str | None, period
                 "adjustment": sum(adjustments),
                 "score_set_to": min(set_to) if set_to else None,
                 "award_ineligible": ineligible,
+                "score": score((person, quarter), adjustments, set_to),
             }
             for (person, quarter), (adjustments, set_to, ineligible) in sorted(summary.items())
         ],

@@ -18,7 +18,7 @@ def inputs_of(trigger: KpiTrigger | NominationTrigger) -> list[str]:
     """The `POST /v1/kpi-inputs` metrics an evaluation reads."""
     if isinstance(trigger, NominationTrigger):
         return [trigger.headcount_input]
-    return [*([trigger.users_input] if trigger.users_input else []), *trigger.inputs]
+    return [*([trigger.users_input] if trigger.users_input else []), *trigger.inputs, *trigger.basis_inputs]
 
 
 async def schedule(
