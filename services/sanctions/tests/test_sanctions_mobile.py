@@ -317,7 +317,7 @@ async def test_san_18_san_21_cnd_04_response_rate_counts_the_sis_findings(h: Har
     assert await h.sanctions(org=ids["kappa"]) == []  # the rate is the penalty: no sanction of its own in 000-B
 
 
-async def test_san_11_san_13_emp_mode_three_kpis_on_signed_group_customers(h: Harness) -> None:
+async def test_san_11_san_13_sat_02_emp_mode_three_kpis_on_signed_group_customers(h: Harness) -> None:
     ids = await world(h, "mu")
     h.clock("2026-01-05T08:00")
     signed = await users(h, ids["mu"], "2026-01", 120, metric="group_customers")

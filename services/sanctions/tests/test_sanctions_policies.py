@@ -1,13 +1,14 @@
 """Every regime's `sanctions:` entries read as runnable rules, every SAN rule of DOMAIN §5 has its entry, and the
 call-centre points are DOMAIN §5.7's, entry by entry. No I/O beyond reading policies/."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tousu.contracts.policy import Policy, find_policies_dir, load_policies
-from tousu.sanctions.domain import points
-from tousu.sanctions.domain.rules import PointsParams, PointsTrigger, RuleBook, RuleError, parse_rule
+from tousu.sanctions.domain import kpis, points
+from tousu.sanctions.domain.rules import KpiTrigger, PointsParams, PointsTrigger, RuleBook, RuleError, parse_rule
 
 POLICIES = load_policies(find_policies_dir())
 
@@ -176,3 +177,68 @@ def test_san116_offpost_training_after_the_parameterised_count_of_failed_quarter
     assert isinstance(entry.trigger, PointsTrigger)
     parameter = POLICIES["bank-call-centre-csr"].parameters["failed_quarters_for_offpost_training"].default
     assert (entry.trigger.occurrences, entry.trigger.distinct) == (parameter, "quarter")
+
+
+def with_defaults(regime: str, **values: Any) -> Policy:
+    """The regime with some parameters set as a tenant would set them."""
+    policy = POLICIES[regime]
+    changed = {name: policy.parameters[name].model_copy(update={"default": v}) for name, v in values.items()}
+    return policy.model_copy(update={"parameters": {**policy.parameters, **changed}})
+
+
+# Every value the sources left open that a `sanctions:` entry uses: (regime, entry, parameter, where it lands).
+CHOSEN: list[tuple[str, str, str, str]] = [
+    ("mobile-operator-si", "emp-group-satisfaction", "emp_satisfaction_min_ratio", "threshold"),
+    ("mobile-operator-si", "response-rate", "si_response_findings_allowed", "threshold"),
+    ("mobile-operator-si", "mass-complaints-suspension", "large_numbers_window_days", "count.within_days"),
+    ("bank-call-centre-csr", "framework", "base_quarterly_score", "base"),
+    ("bank-call-centre-csr", "training-absence", "training_absence_points", "params.points"),
+    ("cbrc-2012-banking", "appraisal-and-internal-control", "in_time_min_ratio", "threshold"),
+    ("auto-dealer-service", "outcome-assessment", "responsibility_complaints_allowed", "threshold"),
+    ("credit-union-province", "responsibility-complaints", "responsibility_complaints_allowed", "threshold"),
+    ("credit-union-province", "unrectified-responsibility", "unrectified_allowed", "threshold"),
+    ("futures-company", "monthly-complaints-per-department", "many_complaints_count", "threshold"),
+    ("tobacco-bureau", "quarterly-appraisal", "accountability_cases_allowed", "threshold"),
+]
+
+
+def landed(book: RuleBook, entry: str, where: str) -> Any:
+    rule = book.rule(entry)
+    value: Any = rule.params if where.startswith("params.") else rule.trigger
+    for part in where.removeprefix("params.").split("."):
+        value = getattr(value, part)
+    return value
+
+
+@pytest.mark.parametrize(("regime", "entry", "parameter", "where"), CHOSEN, ids=[c[1] for c in CHOSEN])
+def test_chosen_values_are_named_parameters_a_tenant_can_override(
+    regime: str, entry: str, parameter: str, where: str
+) -> None:
+    declared = POLICIES[regime].parameters[parameter]
+    assert declared.description
+    assert declared.rule
+    assert landed(RuleBook.of(POLICIES[regime]), entry, where) == Decimal(str(declared.default))
+    assert landed(RuleBook.of(with_defaults(regime, **{parameter: 7})), entry, where) == 7
+
+
+def test_san_11_sat_02_an_overridden_satisfaction_threshold_changes_the_verdict() -> None:
+    """3 satisfied callbacks of 4 (75 %): not compliant at the default 80 %, compliant where the tenant asks 75 %."""
+
+    def verdict(book: RuleBook) -> bool:
+        trigger = book.rule("emp-group-satisfaction").trigger
+        assert isinstance(trigger, KpiTrigger)
+        outcome = kpis.share(trigger, kpis.threshold_of(trigger, None), 3, 4, {})
+        assert outcome is not None
+        return outcome.compliant
+
+    assert verdict(RuleBook.of(POLICIES["mobile-operator-si"])) is False
+    assert verdict(RuleBook.of(with_defaults("mobile-operator-si", emp_satisfaction_min_ratio="0.75"))) is True
+
+
+def test_san_117_an_overridden_training_absence_deduction_is_what_the_ledger_records() -> None:
+    book = RuleBook.of(with_defaults("bank-call-centre-csr", training_absence_points=-3))
+    made, errors = points.entry(book.rule("training-absence"), points.EntryInput())
+    assert (errors, made.points if made else None) == ([], -3)
+    default, _ = points.entry(CSR.rule("training-absence"), points.EntryInput())
+    assert default is not None
+    assert default.points == -2

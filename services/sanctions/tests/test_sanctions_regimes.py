@@ -86,7 +86,7 @@ async def test_san26_cnd03_a_step_not_done_in_time_once_per_round(h: Harness) ->
     assert [(c["rule"], c["target_org"]) for c in cases] == [("SAN-26", ids["county"])] * 2
 
 
-async def test_san25_san27_responsibility_to_a_person_and_the_quarterly_linkage(h: Harness) -> None:
+async def test_san25_san27_sla_27_responsibility_to_a_person_and_the_quarterly_linkage(h: Harness) -> None:
     ids = await tree(h, TOBACCO, "county", "logistics")
     cid = await complaint(h, ids, TOBACCO, "county", "2026-08-03T09:00")
     nobody = await h.http.post("/v1/determinations", json={"complaint_id": cid, "responsible": True})
