@@ -75,7 +75,9 @@ reference_counters = sa.Table(
     metadata,
     sa.Column("tenant", sa.Text, primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("last", sa.Integer, nullable=False),
+    sa.Column("shard", sa.Integer, primary_key=True, server_default="0", doc="see domain.reference.SHARDS"),
+    sa.Column("base", sa.Integer, nullable=False, server_default="0", doc="numbers issued before sharding"),
+    sa.Column("last", sa.Integer, nullable=False, doc="how many numbers this shard has issued"),
 )
 
 orgs = sa.Table(

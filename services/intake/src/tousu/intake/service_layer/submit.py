@@ -29,7 +29,7 @@ from tousu.intake.adapters import tables as t
 from tousu.intake.domain import assessment as rules
 from tousu.intake.domain.assessment import Assessment, apply_defaults, assess, resolve
 from tousu.intake.domain.detection import ParentFacts, crosses, group_key, repeat_cause
-from tousu.intake.domain.reference import format_reference
+from tousu.intake.domain.reference import SHARDS, format_reference, reference_number
 from tousu.intake.domain.submission import Submission
 from tousu.intake.service_layer import orgs
 from tousu.intake.service_layer.context import IntakeContext
@@ -223,7 +223,9 @@ async def _reject(
     acceptance conditions is kept as feedback (AS-10(a)), without a case or a clock."""
     if tenant is None:
         return
-    complainant_ref = ctx.vault.complainant_ref(sub.complainant.id_number, sub.complainant.phone)
+    # CONF-01/02: not even the keyed hash of an informant leaves intake (it would link the informant's reports).
+    hidden = rules.confidential(policy, sub)
+    complainant_ref = None if hidden else ctx.vault.complainant_ref(sub.complainant.id_number, sub.complainant.phone)
     if stored:
         personal = sub.complainant.personal_data()
         rejection_id = uuid.uuid4()
@@ -265,18 +267,35 @@ async def _reject(
 
 
 async def _next_reference(uow: UnitOfWork, tenant: str, year: int) -> str:
-    number = (
-        await uow.session.execute(
-            insert(t.reference_counters)
-            .values(tenant=tenant, year=year, last=1)
-            .on_conflict_do_update(
-                index_elements=[t.reference_counters.c.tenant, t.reference_counters.c.year],
-                set_={"last": t.reference_counters.c.last + 1},
-            )
-            .returning(t.reference_counters.c.last)
+    """The next number of the tenant's year from a counter shard no other transaction holds (domain.reference);
+    a transaction that already holds one (an ingress batch) keeps taking from it."""
+    c = t.reference_counters.c
+    held: dict[tuple[str, int], int] = uow.session.info.setdefault("reference_shards", {})
+
+    def take(skip_locked: bool) -> sa.Update:
+        pick = (
+            sa.select(c.shard)
+            .where(c.tenant == tenant, c.year == year)
+            .order_by((c.shard == held.get((tenant, year), -1)).desc(), c.last, c.shard)
+            .limit(1)
+            .with_for_update(skip_locked=skip_locked)
         )
-    ).scalar_one()
-    return format_reference(tenant, year, number)
+        return (
+            sa.update(t.reference_counters)
+            .where(c.tenant == tenant, c.year == year, c.shard == pick.scalar_subquery())
+            .values(last=c.last + 1)
+            .returning(c.base, c.shard, c.last)
+        )
+
+    row = (await uow.session.execute(take(skip_locked=True))).first()
+    if row is None:  # the year's first number, or every shard held by another transaction
+        shards = [{"tenant": tenant, "year": year, "shard": n, "base": 0, "last": 0} for n in range(SHARDS)]
+        await uow.session.execute(insert(t.reference_counters).values(shards).on_conflict_do_nothing())
+        row = (await uow.session.execute(take(skip_locked=True))).first()
+        if row is None:
+            row = (await uow.session.execute(take(skip_locked=False))).one()
+    held[(tenant, year)] = row.shard
+    return format_reference(tenant, year, reference_number(row.base, row.shard, row.last))
 
 
 async def _create(
@@ -358,7 +377,8 @@ async def _create(
         "kind": sub.kind,
         "category": sub.category,
         "respondent_unit": respondent_unit,
-        "complainant_ref": complainant_ref,
+        # CONF-01/02: an informant's keyed hash stays in intake's table (repeat detection), never on an event.
+        "complainant_ref": None if verdict.confidential else complainant_ref,
     }
     if closing is not None:
         resolved = closing
@@ -409,7 +429,8 @@ async def _create(
         "category": sub.category,
     }
     if parent is not None:
-        body["repeat"] = await _repeat(uow, policy, sub, complaint_id, reference, parent, complainant_ref, tenant)
+        published = common["complainant_ref"]
+        body["repeat"] = await _repeat(uow, policy, sub, complaint_id, reference, parent, published, tenant)
     if classification.large_scale and scale is not None:
         await scale.alert(uow, tenant, sub, policy)
     return Outcome(201, body)
