@@ -447,6 +447,59 @@ async def test_conf_01_conf_02_tobacco_informant_identity_never_leaves_intake_un
         assert not any(value in text for text in outward), value
 
 
+async def test_conf_01_conf_02_an_informants_keyed_hash_never_leaves_intake(intake: Intake) -> None:
+    """Intake still links the same informant's reports (INT-30 repeat, from the keyed hash in its own table), but no
+    event it emits for a confidential report, received, repeated or refused, carries `complainant_ref`: whoever reads
+    the bus cannot link an informant's reports. The same person's ordinary complaint still carries it."""
+    units = await intake.world(tag(), "tobacco-bureau")
+    informant = {"name": "李四", "phone": "13322223333"}
+    report = complaint(
+        "tobacco-bureau",
+        units["root"],
+        kind="report",
+        channel="hotline",
+        category="monopoly_enforcement",
+        complainant=informant,
+    )
+
+    async def post(body: dict[str, Any]) -> httpx.Response:
+        return await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))
+
+    async with EventSpy(intake.amqp_url, f"*.*.{units['root']}") as spy:
+        first = await post(report)
+        second = await post({**report, "received_at": "2026-03-03T10:00:00+08:00"})
+        refused = await post({k: v for k, v in report.items() if k != "facts"})
+        ordinary = await post(complaint("tobacco-bureau", units["root"], complainant=informant))
+        assert [r.status_code for r in (first, second, refused, ordinary)] == [201, 201, 422, 201], refused.text
+        assert second.json()["repeat"]["parent_complaint_id"] == first.json()["id"]
+        await spy.wait_for("complaint.repeat_detected")
+        await spy.wait_for("complaint.rejected")
+        await spy.wait_for("complaint.received", lambda e: e.complaint_id == ordinary.json()["id"])
+    received = {e.complaint_id: e.data for e in spy.of("complaint.received")}
+    assert [received[r.json()["id"]]["complainant_ref"] for r in (first, second)] == [None, None]
+    assert spy.of("complaint.repeat_detected")[0].data["complainant_ref"] is None
+    assert spy.of("complaint.rejected")[0].data["complainant_ref"] is None
+    assert received[ordinary.json()["id"]]["complainant_ref"]
+
+
+async def test_org_24_tobacco_accepts_enterprises_retail_customers_consumers_and_staff(intake: Intake) -> None:
+    """ORG-24: who may complain, consult, suggest or report; a complainant of another category is refused with the
+    field and the rule, one who states no category is accepted."""
+    units = await intake.world(tag(), "tobacco-bureau")
+
+    async def post(n: int, category: str | None) -> httpx.Response:
+        person = {"name": "钱七", "phone": f"135000000{n:02d}", **({"category": category} if category else {})}
+        body = complaint("tobacco-bureau", units["root"], complainant=person)
+        return await intake.http.post("/v1/complaints", json=body, headers=intake.key(units["root"]))
+
+    for n, category in enumerate(["industrial_enterprise", "retail_customer", "consumer", "internal_staff", None]):
+        accepted = await post(n, category)
+        assert accepted.status_code == 201, (category, accepted.text)
+    refused = await post(9, "wholesaler")
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [("complainant.category", "ORG-24")]
+
+
 @pytest.mark.parametrize("regime", ["tobacco-bureau", "bank-call-centre-csr"])
 async def test_conf_03_arc_09_conf_07_records_stay_with_the_units_they_concern_and_reveals_need_approval(
     intake: Intake, regime: str

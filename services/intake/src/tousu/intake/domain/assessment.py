@@ -126,6 +126,13 @@ class Assessment:
         return "; ".join(f"{e.field}: {e.message}" for e in self.errors)
 
 
+def confidential(policy: Policy | None, sub: Submission) -> bool:
+    """CONF-01/02: an informant, or a kind the regime keeps confidential (the tobacco `report`). Such a complainant's
+    identity is shown to nobody, and not even its keyed hash leaves intake, so nobody can link an informant's
+    reports."""
+    return sub.complainant.confidential or (policy is not None and sub.kind in policy.intake.confidential_kinds)
+
+
 def assess(policy: Policy, sub: Submission, org_kind: OrgKind | None = None) -> Assessment:
     """Acceptance conditions, scope exclusions, closure at intake and classification (INT-2x/3x, LC-04)."""
     out = Assessment()
@@ -194,7 +201,7 @@ def assess(policy: Policy, sub: Submission, org_kind: OrgKind | None = None) -> 
                     reasons += severity.rule
                     break
     out.priority = Priority.MAJOR if major else (sub.priority or Priority.ORDINARY)
-    out.confidential = complainant.confidential or sub.kind in intake.confidential_kinds
+    out.confidential = confidential(policy, sub)
     out.classification = Classification(
         validity=validity,
         scope=scope,

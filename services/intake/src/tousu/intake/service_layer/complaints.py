@@ -298,7 +298,7 @@ async def reconsider(
             window_closes_at=closes,
             deciding_unit=decider,
             reason=_short(req.reason),
-            complainant_ref=row.complainant_ref,
+            complainant_ref=None if row.confidential else row.complainant_ref,  # CONF-01/02: unlinkable
             reference=row.reference,
         ),
         tenant=row.tenant,
