@@ -295,6 +295,33 @@ async def test_out_of_order_a_breach_before_its_complaint_is_retried_until_the_c
         assert (escalated.data["target_unit"], escalated.data["stage"]) == (P + "cu-county-a", "OUTLET")
 
 
+async def test_sla_56_an_sis_liaison_contact_change_notified_late_is_referred_to_compliance(routing: Routing) -> None:
+    notice = {"change": "liaison contact", "effective_at": "2026-05-11T09:00:00+08:00", "liaison_contact": True}
+    async with EventSpy(routing.amqp_url, f"compliance.referred.{P}si-alpha") as spy:
+        prompt = await routing.http.post(
+            f"/v1/orgs/{P}si-alpha/change-notices",
+            json={**notice, "notified_at": "2026-05-11T17:00:00+08:00"},
+            headers=routing.as_(P + "si-alpha", "submitter"),
+        )
+        assert (prompt.status_code, prompt.json()["late"], prompt.json()["rule"]) == (201, False, "SLA-56")
+        late = await routing.http.post(
+            f"/v1/orgs/{P}si-alpha/change-notices",
+            json={**notice, "notified_at": "2026-05-13T09:00:00+08:00"},
+            headers=routing.as_(P + "si-alpha", "submitter"),
+        )
+        assert (late.status_code, late.json()["late"], late.json()["required_by"]) == (
+            201,
+            True,
+            "2026-05-12T09:00:00+08:00",
+        )
+        referred = (await spy.wait_for("compliance.referred", lambda e: e.data.get("source") == "change_notice"))[0]
+        assert (referred.data["org"], referred.data["to_unit"], referred.data["rule"]) == (
+            P + "si-alpha",
+            P + "cmcc-hn-group",
+            "SLA-56",
+        )
+
+
 async def test_sla_54_a_late_change_notice_is_referred_to_compliance(routing: Routing) -> None:
     notice = {"change": "customer-service phone number", "effective_at": "2026-06-01T00:00:00+08:00"}
     async with EventSpy(routing.amqp_url, f"compliance.referred.{P}si-alpha") as spy:

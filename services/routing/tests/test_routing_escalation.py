@@ -191,3 +191,33 @@ def test_sla_54_an_si_change_notice_fifteen_working_days_ahead_is_in_time_a_late
         ).late
         is False
     )
+
+
+def test_sla_56_sla_06_a_changed_liaison_contact_is_notified_promptly_after_the_change() -> None:
+    """SLA-56 (an SI's liaison contact, 及時) and SLA-06 (a Liaoning member's contact details, 第一時間): due the
+    regime's `contact_change_notice_hours` (24) after the change, not ahead of it as SLA-54's changes are."""
+    from routing_world import CALENDAR, at, policies
+
+    changed = "2026-05-11T09:00:00+08:00"
+
+    def notified(regime: str, when: str, **values: int) -> Any:
+        policy = policies()[regime]
+        if values:
+            params = {n: policy.parameters[n].model_copy(update={"default": v}) for n, v in values.items()}
+            policy = policy.model_copy(update={"parameters": {**policy.parameters, **params}})
+        notice = ChangeNotice(change="liaison phone", effective_at=changed, notified_at=when, liaison_contact=True)
+        return judge(notice, [policy], CALENDAR)
+
+    in_time = notified("mobile-operator-si", "2026-05-12T09:00:00+08:00")
+    assert (in_time.late, in_time.required_by, in_time.rule) == (False, at("2026-05-12T09:00:00"), "SLA-56")
+    assert notified("mobile-operator-si", "2026-05-12T09:00:01+08:00").late is True
+    assert notified("mobile-operator-si", "2026-05-11T12:00:00+08:00", contact_change_notice_hours=2).late is True
+    member = notified("liaoning-banking-association", "2026-05-12T10:00:00+08:00")
+    assert (member.late, member.rule) == (True, "SLA-06")
+    # the same change named as a planned one is SLA-54's: fifteen working days ahead
+    planned = judge(
+        ChangeNotice(change="CS phone", effective_at=changed, notified_at="2026-05-12T09:00:00+08:00"),
+        [policies()["mobile-operator-si"]],
+        CALENDAR,
+    )
+    assert (planned.late, planned.rule) == (True, "SLA-54")
