@@ -174,6 +174,23 @@ async def test_as08_rcn04_san30_an_appeal_goes_to_the_next_level_whose_decision_
     assert again.status_code == 409
 
 
+async def test_org_11_org_12_the_leading_group_of_each_level_determines_counter_staff(h: Harness) -> None:
+    """ORG-12: the measures apply to counter staff of the business outlets (a back-office post is refused);
+    ORG-11: the determination is the leading group's of the employee's own level, an appeal goes to the next level's."""
+    ids = await world(h)
+    cid = await complaint(h, ids, "2026-06-08T10:00")
+    rude = {"complaint_id": cid, "responsible": True, "clause": "第十九条(二)"}
+    back_office = await determine(h, **rude, persons=["clerk-wu"], grounds={"post": "back_office"})
+    assert back_office.status_code == 422, back_office.text
+    assert [(e["field"], e["rule"]) for e in back_office.json()["errors"]] == [("grounds", "ORG-12")]
+    counter = await determine(h, **rude, persons=["teller-li"], grounds={"post": "counter"})
+    assert counter.status_code == 201, counter.text
+    assert counter.json()["determining_body"] == ids["x"]
+    h.clock("2026-06-09T10:00")
+    appealed = await h.http.post(f"/v1/determinations/{counter.json()['id']}/appeal", json={"appellant": "teller-li"})
+    assert appealed.json()["to_body"] == ids["county"]
+
+
 async def test_as08_san38_tolerant_staff_recommended_for_a_reward(h: Harness) -> None:
     ids = await world(h)
     cid = await complaint(h, ids, "2026-06-08T10:00", category="system_fault", respondent_staff=["teller-zhao"])

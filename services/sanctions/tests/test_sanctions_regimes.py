@@ -175,6 +175,23 @@ async def test_san42_san43_insurer_responsibility_types(h: Harness) -> None:
     assert await h.sanctions(complaint_id=cid) == []  # the tariff is cut off in 003-L (SAN-46 [GAP])
 
 
+async def test_org_21_the_rules_apply_to_labour_contract_and_seconded_staff(h: Harness) -> None:
+    ids = await tree(h, INSURER, "claims")
+    cid = await complaint(h, ids, INSURER, "claims", "2026-04-21T10:00", respondent_staff=["surveyor-9"])
+
+    async def determine(employment: str) -> Any:
+        grounds = {**GROUNDS["negligence"], "employment": employment}
+        body = {"complaint_id": cid, "responsible": True, "type": "negligence", "persons": ["p-1"], "grounds": grounds}
+        return await h.http.post("/v1/determinations", json=body)
+
+    for employment in ("labour_contract", "seconded"):
+        made = await determine(employment)
+        assert made.status_code == 201, made.text
+    agent = await determine("independent_agent")
+    assert agent.status_code == 422, agent.text
+    assert [(e["field"], e["rule"]) for e in agent.json()["errors"]] == [("grounds", "ORG-21")]
+
+
 async def test_san49_recurrent_problems_in_the_monthly_compliance_analysis(h: Harness) -> None:
     ids = await tree(h, FUTURES, "trading", "it")
     for day in ("05", "12", "19"):

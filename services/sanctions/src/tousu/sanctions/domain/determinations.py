@@ -41,6 +41,13 @@ def check(config: DeterminationConfig, proposed: Proposed, regime: str) -> list[
             errors.append(FieldError("type", f"one of {', '.join(config.types)} is required", "SAN-43"))
         if config.persons_required and not proposed.persons:
             errors.append(FieldError("persons", "name the responsible persons (staff ids)", "SAN-30"))
+        if proposed.persons:
+            for scope in config.applies_to:
+                inside = conditions_match(scope.when, proposed.grounds) and (
+                    not scope.any or any(conditions_match(when, proposed.grounds) for when in scope.any)
+                )
+                if not inside:
+                    errors.append(FieldError("grounds", f"the rules apply to {scope.description}", scope.rule))
         grounds = next((g for kind, g in config.grounds.items() if kind == proposed.type), None)
         if grounds is not None and not conditions_match(grounds.when, proposed.grounds):
             errors.append(FieldError("grounds", f"{proposed.type} needs {grounds.description}", grounds.rule))

@@ -216,6 +216,16 @@ class Grounds(_Model):
     description: str
 
 
+class Scope(_Model):
+    """Whom a regime's responsibility rules and penalties apply to (ORG-12, ORG-21), as conditions on the `grounds`
+    a responsible determination naming persons states: `when` must hold, and one of `any` if given."""
+
+    rule: str
+    description: str
+    when: When = Field(default_factory=dict)
+    any: list[When] = Field(default_factory=list)
+
+
 class DeterminationConfig(_Model):
     clauses: dict[str, Clause] = Field(default_factory=dict)
     """Empty: any clause text is accepted."""
@@ -229,6 +239,8 @@ class DeterminationConfig(_Model):
     determined_by: str | None = None
     grounds: dict[ResponsibilityType, Grounds] = Field(default_factory=dict)
     """Per responsibility type, what its determination must establish; a type not named needs nothing."""
+    applies_to: list[Scope] = Field(default_factory=list)
+    """Who the rules apply to: a responsible determination naming persons outside it is refused."""
 
 
 class PointsTrigger(_Model):
