@@ -23,7 +23,6 @@ import sqlalchemy as sa
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tousu.contracts import topology as names
@@ -32,7 +31,7 @@ from tousu.kit import metrics
 from tousu.kit.broker import persistent
 from tousu.kit.clock import BusinessClock
 from tousu.kit.db import KitTables
-from tousu.kit.errors import PermanentError, TransientError
+from tousu.kit.errors import PermanentError, is_transient
 from tousu.kit.uow import UnitOfWork, write_outbox
 
 log = structlog.get_logger("tousu.consumer")
@@ -58,14 +57,6 @@ class Delivery:
 
 Handler = Callable[[UnitOfWork, Delivery], Awaitable[None]]
 Redactor = Callable[[bytes], bytes]
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TransientError | OSError | TimeoutError | ConnectionError | InterfaceError):
-        return True
-    if isinstance(exc, OperationalError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _sender_signature(secret: str, user: str, message_id: str) -> str:
@@ -218,7 +209,7 @@ class Consumer:
         try:
             parked_after_commit, wrote = await self._apply(deliveries, outcomes)
         except Exception as exc:
-            if not _is_transient(exc):
+            if not is_transient(exc):
                 raise
             log.warning(
                 "transient failure; batch goes to the retry path",
@@ -271,7 +262,7 @@ class Consumer:
                     await self._unclaim(session, delivery)
                     continue
                 except Exception as exc:
-                    if _is_transient(exc):
+                    if is_transient(exc):
                         raise
                     log.exception("handler failed", queue=self.queue_name)
                     outcomes[i] = ("retry", f"{type(exc).__name__}: {exc}"[:500])

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -52,3 +55,13 @@ class NotFoundError(PermanentError):
 
 class TransientError(Exception):
     """A dependency is unavailable: retry with back-off, never park."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """The database or the broker is unavailable or saturated (a pool timeout included): the same work can succeed
+    later, so a message is retried without limit and an HTTP caller gets 503 with Retry-After."""
+    if isinstance(exc, TransientError | OSError | TimeoutError | ConnectionError | InterfaceError | PoolTimeoutError):
+        return True
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -9,11 +9,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tousu.kit.asyncapi import asyncapi_document
 from tousu.kit.auth import AuthError, Principal, verify_token
-from tousu.kit.errors import FieldError, PermanentError
+from tousu.kit.errors import FieldError, PermanentError, is_transient
 from tousu.kit.runtime import ServiceRuntime
 
 PROBLEM = "application/problem+json"
@@ -83,6 +84,17 @@ def service_app(
     @app.exception_handler(PermanentError)
     async def on_permanent(_: Request, exc: PermanentError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.errors, **({"rule": exc.rule} if exc.rule else {}))
+
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        if not is_transient(exc):
+            raise exc
+        # Saturated or unavailable, not broken: the caller retries the same request (with its Idempotency-Key).
+        response = problem(503, "the service is busy or its database is unavailable; retry shortly")
+        response.headers["Retry-After"] = "1"
+        return response
+
+    for transient in (SQLAlchemyError, OSError):
+        app.add_exception_handler(transient, on_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
