@@ -167,6 +167,7 @@ async def run(stack: Stack, params: Params, result: dict[str, Any]) -> None:
     ingress = await ingress_available(stack)
     n_ingress = round(n * params.ingress_share) if ingress else 0
     http_numbers, ingress_numbers = range(n_ingress, n), range(n_ingress)
+    cpu_before = stack.cpu_seconds()
     async with dbstats.observed(stack, per=n) as database:
         started = time.time()
         http_result, ingress_result = await asyncio.gather(
@@ -174,6 +175,7 @@ async def run(stack: Stack, params: Params, result: dict[str, Any]) -> None:
         )
         submitted_s = time.time() - started
         have = await wait_first_clocks(stack, bank(TENANT), n, params.stall_s)
+    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds().items()}
     finished = await last_first_clock(stack, bank(TENANT))
     seconds = (finished - started) if finished else None
     result.update(
@@ -190,3 +192,5 @@ async def run(stack: Stack, params: Params, result: dict[str, Any]) -> None:
     result["settled_after_s"] = await stack.settle(params.stall_s)
     result["counts"] = await complaint_counts(stack, TENANT, n)
     result["database"] = database
+    # Where the machine's two cores went, per complaint: the burst is CPU-bound (bench/README.md).
+    result["cpu_ms_per_complaint"] = {name: round(1000 * used / n, 1) for name, used in sorted(cpu.items())}

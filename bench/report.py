@@ -106,6 +106,10 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
             row("burst: accepted over HTTP", _get(burst, "over_http", "accepted_per_s"), "complaints/s")
         if isinstance(burst.get("over_ingress"), dict) and burst["over_ingress"]:
             row("burst: confirmed on tousu.ingress", burst["over_ingress"]["confirmed_per_s"], "complaints/s")
+        cpu = burst.get("cpu_ms_per_complaint")
+        if isinstance(cpu, dict) and cpu:
+            spent = ", ".join(f"{k} {v}" for k, v in cpu.items())
+            row("burst: CPU per complaint, per service", f"{spent} (all {round(sum(cpu.values()), 1)})", "ms")
     latency = results.get("latency")
     if isinstance(latency, dict) and "to_clock_started" in latency:
         for name, key in (("complaint.assigned", "to_assigned"), ("sla.clock_started", "to_clock_started")):

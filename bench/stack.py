@@ -6,6 +6,7 @@ The services' own databases are read with plain SQL, as an operator would, to co
 
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -268,6 +269,16 @@ class Stack:
                 for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
                     if line.startswith(field):
                         values[name] = round(int(line.split()[1]) / 1024)
+        return values
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) every service process has used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        values: dict[str, float] = {}
+        for name, proc in self.platform.processes.items():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                values[name] = (int(fields[11]) + int(fields[12])) / tick
         return values
 
     def memory(self) -> dict[str, int]:

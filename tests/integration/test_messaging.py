@@ -190,6 +190,35 @@ async def test_unexpected_error_is_retried_and_its_effect_lands_once_beside_a_ba
     assert await parked(vhost_url, names.service_queue("routing")) == []
 
 
+async def test_connections_dropped_by_a_database_restart_cost_a_retry_never_a_message(
+    vhost_url: str, kit_db: str, running: Callable[[ServiceRuntime], ServiceRuntime]
+) -> None:
+    """No ping per checkout (kit.db): the pooled connections a restart killed fail once, transiently."""
+    spec = ServiceSpec(name="routing", tables=KIT, handlers={"complaint.received": record_effect})
+    runtime = running(ServiceRuntime(spec, settings(vhost_url, kit_db)))
+    await runtime.start()
+    await publish(vhost_url, received("c-before-restart"))
+    await eventually(lambda: _at_least(kit_db, 1), timeout=15)
+
+    database = kit_db.rsplit("/", 1)[1]
+    engine = create_async_engine(kit_db.rsplit("/", 1)[0] + "/postgres")
+    async with engine.connect() as conn:
+        killed = await conn.scalar(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
+            {"db": database},
+        )
+    await engine.dispose()
+    assert killed  # the service's pooled connections were there to be killed
+    await publish(vhost_url, received("c-after-restart"))
+
+    await eventually(lambda: _at_least(kit_db, 2), timeout=20)
+    assert await count(kit_db, effects) == 2
+    assert await parked(vhost_url, names.service_queue("routing")) == []
+
+
 async def test_relay_publishing_again_causes_no_second_effect(
     vhost_url: str, kit_db: str, postgres_url: str, running: Callable[[ServiceRuntime], ServiceRuntime]
 ) -> None:

@@ -44,7 +44,10 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
 
 
 def make_engine(url: str, pool_size: int = 4) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=6, pool_pre_ping=True)
+    """Disconnects are handled optimistically, without a ping per checkout (a round trip per transaction): the first
+    use of a dead connection fails transiently (a retried message, a 503), and SQLAlchemy then invalidates the whole
+    pool, so a database restart costs one failed attempt per process."""
+    return create_async_engine(url, pool_size=pool_size, max_overflow=6)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
