@@ -125,6 +125,24 @@ async def test_contract4_idempotency_same_key_same_answer_other_body_422_concurr
         assert len(spy.of("complaint.received", lambda e: e.data["reference"] == answers[0].json()["reference"])) == 1
 
 
+async def test_contract4_a_refusal_that_left_no_trace_is_not_the_keys_answer_a_retry_is_evaluated_afresh(
+    intake: Intake,
+) -> None:
+    """The client was quicker than routing's `org.updated`: its retry with the same key gets the complaint."""
+    t = tag()
+    body = complaint("credit-union-province", f"{t}-outlet")
+    headers = intake.key(f"{t}-root", "key-early")
+    early = await intake.http.post("/v1/complaints", json=body, headers=headers)
+    assert early.status_code == 422
+    assert "unknown organisation" in early.text
+    await intake.world(t, "credit-union-province")
+    again = await intake.http.post("/v1/complaints", json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    replay = await intake.http.post("/v1/complaints", json=body, headers=headers)
+    assert replay.status_code == 200
+    assert replay.json()["id"] == again.json()["id"]
+
+
 # -- withdrawal (LC-10) -----------------------------------------------------------------------------------------------
 
 

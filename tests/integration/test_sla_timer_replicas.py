@@ -1,9 +1,9 @@
 """Durable timers with two sla replicas (ARCHITECTURE §5): 10,000 timers falling due at once fire exactly once,
 and SIGKILL of a replica while they fire loses none and doubles none.
 
-Two real `python -m tousu.sla` processes share one database and one vhost; the clocks and their breach timers are
-inserted in bulk straight into sla's database (as if complaints had started them), then the controlled clock jumps
-past their due second. Counted three ways: the timers marked fired, sla's outbox, and the `sla.breached` messages
+Two real `python -m tousu.sla` processes share one database and a vhost of this test's own (its 10,000 breaches must
+not reach the session's e2e platform); the clocks and their breach timers are inserted in bulk straight into sla's
+database (as if complaints had started them), then the controlled clock jumps past their due second. Counted three ways: the timers marked fired, sla's outbox, and the `sla.breached` messages
 that reach a queue bound on the real broker (distinct CloudEvents ids: at-least-once delivery may repeat an id after
 a crash between publish and mark-sent, never emit a second event).
 """
@@ -134,8 +134,8 @@ def sla_url(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-async def replicas(amqp_url: str, sla_url: str) -> AsyncIterator[Replicas]:
-    group = Replicas(amqp_url, sla_url, str(uuid.uuid4()))
+async def replicas(vhost_url: str, sla_url: str) -> AsyncIterator[Replicas]:
+    group = Replicas(vhost_url, sla_url, str(uuid.uuid4()))
     await asyncio.to_thread(group.migrate)
     for i in (0, 1):
         group.start(i)
@@ -226,10 +226,10 @@ async def exactly_once(spy: EventSpy, database: AsyncEngine, tenant: str) -> dic
 
 
 async def test_arch5_two_replicas_fire_10000_simultaneous_timers_exactly_once(
-    replicas: Replicas, amqp_url: str, database: AsyncEngine
+    replicas: Replicas, vhost_url: str, database: AsyncEngine
 ) -> None:
     tenant = f"rep-{replicas.tag[:8]}"
-    async with EventSpy(amqp_url, f"sla.breached.{tenant}") as spy:
+    async with EventSpy(vhost_url, f"sla.breached.{tenant}") as spy:
         await insert_due_timers(database, tenant, N)
         await replicas.set_clock(DUE + timedelta(seconds=1))
         result = await exactly_once(spy, database, tenant)
@@ -240,10 +240,10 @@ async def test_arch5_two_replicas_fire_10000_simultaneous_timers_exactly_once(
 
 
 async def test_arch5_sigkill_of_a_replica_while_firing_loses_none_and_doubles_none(
-    replicas: Replicas, amqp_url: str, database: AsyncEngine
+    replicas: Replicas, vhost_url: str, database: AsyncEngine
 ) -> None:
     tenant = f"kill-{replicas.tag[:8]}"
-    async with EventSpy(amqp_url, f"sla.breached.{tenant}") as spy:
+    async with EventSpy(vhost_url, f"sla.breached.{tenant}") as spy:
         await insert_due_timers(database, tenant, N)
         await replicas.set_clock(DUE + timedelta(seconds=1))
 

@@ -4,6 +4,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -18,6 +19,7 @@ from tousu.kit.errors import FieldError, PermanentError, is_transient
 from tousu.kit.runtime import ServiceRuntime
 
 PROBLEM = "application/problem+json"
+log = structlog.get_logger("tousu.http")
 
 
 def problem(status: int, title: str, errors: Iterable[FieldError] = (), **extra: Any) -> JSONResponse:
@@ -89,6 +91,9 @@ def service_app(
         if not is_transient(exc):
             raise exc
         # Saturated or unavailable, not broken: the caller retries the same request (with its Idempotency-Key).
+        log.warning(
+            "request refused for now: a dependency is unavailable", path=request.url.path, error=type(exc).__name__
+        )
         response = problem(503, "the service is busy or its database is unavailable; retry shortly")
         response.headers["Retry-After"] = "1"
         return response

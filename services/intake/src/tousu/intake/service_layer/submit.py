@@ -93,6 +93,10 @@ async def submit(uow: UnitOfWork, ctx: IntakeContext, raw: Any, caller: Principa
         return Outcome(200 if earlier.status_code == 201 else earlier.status_code, earlier.response)
 
     outcome = await accept(uow, ctx, raw, caller)
+    if outcome.failed and not uow.emitted:
+        # A refusal that left no trace (an organisation intake's replica does not know yet, a unit outside the
+        # caller's) is not "the first outcome" of the key: the same request is evaluated afresh when retried.
+        return outcome
     stmt = insert(t.idempotency).values(
         org=caller.org, key=key, body_hash=digest, status_code=outcome.status, response=outcome.body
     )
