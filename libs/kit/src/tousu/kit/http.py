@@ -42,7 +42,13 @@ def runtime_of(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def principal(request: Request) -> Principal:
+async def _runtime(request: Request) -> ServiceRuntime:
+    return runtime_of(request)
+
+
+async def principal(request: Request) -> Principal:
+    """The caller of a request. A coroutine, as every dependency here: FastAPI runs a plain `def` dependency in its
+    thread pool, a thread hand-off per request for a few microseconds of work."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -54,7 +60,7 @@ def principal(request: Request) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(principal)]
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 
 
 def require(caller: Principal, *roles: str) -> None:

@@ -57,7 +57,7 @@ class SubmissionRoute(APIRoute):
                     raw = orjson.loads(await request.body())
                 except orjson.JSONDecodeError:
                     raise exc from None
-                return await _submit(request, principal(request), key, raw)
+                return await _submit(request, await principal(request), key, raw)
 
         return route
 
