@@ -13,6 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tousu.kit import metrics
@@ -109,7 +110,9 @@ class OutboxRelay:
             sent = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
             failed = [r.seq for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
             if sent:
-                await session.execute(sa.update(ob).where(ob.c.seq.in_(sent)).values(sent_at=sa.func.now()))
+                # `= ANY(array)`: one prepared statement whatever the count (an IN list is one per count).
+                seqs = sa.bindparam("seqs", sent, type_=ARRAY(sa.BigInteger))
+                await session.execute(sa.update(ob).where(ob.c.seq == sa.any_(seqs)).values(sent_at=sa.func.now()))
             if failed:
                 # Unroutable or refused: keep the row and try again later, without blocking the rows behind it.
                 errors = {type(res).__name__ for res in results if isinstance(res, BaseException)}

@@ -2,10 +2,13 @@
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import uuid4
 
 import orjson
+import sqlalchemy as sa
+from sqlalchemy import TextClause
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu.contracts.envelope import CloudEvent
@@ -92,6 +95,27 @@ class UnitOfWork:
         self.replies.extend(other.replies)
 
 
+@cache
+def _insert_rows(table: str) -> TextClause:
+    """One statement whatever the number of rows (a multi-row VALUES list would be a new prepared statement per
+    count); rows keep their order, which is the order the relay publishes them in."""
+    return sa.text(
+        f"INSERT INTO {table} (event_id, exchange, routing_key, body, headers) "
+        "SELECT id, exchange, routing_key, body, CAST(headers AS jsonb) FROM unnest(CAST(:ids AS uuid[]), "
+        "CAST(:exchanges AS text[]), CAST(:keys AS text[]), CAST(:bodies AS bytea[]), CAST(:headers AS text[])) "
+        "WITH ORDINALITY AS rows(id, exchange, routing_key, body, headers, n) ORDER BY n"
+    )
+
+
 async def write_outbox(session: AsyncSession, tables: KitTables, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(tables.outbox.insert(), rows)
+        await session.execute(
+            _insert_rows(tables.outbox.name),
+            {
+                "ids": [r["event_id"] for r in rows],
+                "exchanges": [r["exchange"] for r in rows],
+                "keys": [r["routing_key"] for r in rows],
+                "bodies": [r["body"] for r in rows],
+                "headers": [orjson.dumps(r["headers"]).decode() if r["headers"] is not None else None for r in rows],
+            },
+        )
