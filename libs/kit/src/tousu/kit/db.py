@@ -46,8 +46,11 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
 def make_engine(url: str, pool_size: int = 4) -> AsyncEngine:
     """Disconnects are handled optimistically, without a ping per checkout (a round trip per transaction): the first
     use of a dead connection fails transiently (a retried message, a 503), and SQLAlchemy then invalidates the whole
-    pool, so a database restart costs one failed attempt per process."""
-    return create_async_engine(url, pool_size=pool_size, max_overflow=6)
+    pool, so a database restart costs one failed attempt per process. A service runs about a hundred distinct
+    statements: each connection keeps up to 256 prepared (asyncpg's default of 100 made them churn)."""
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=6, connect_args={"prepared_statement_cache_size": 256}
+    )
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
