@@ -81,6 +81,11 @@ async def disarm(uow: UnitOfWork, clock_id: uuid.UUID) -> None:
 async def arm(uow: UnitOfWork, clock_id: uuid.UUID, breach_at: datetime, warning_at: datetime | None) -> None:
     """Replace the clock's pending timers: its breach, and its warning when there is one before the breach."""
     await disarm(uow, clock_id)
+    await schedule(uow, clock_id, breach_at, warning_at)
+
+
+async def schedule(uow: UnitOfWork, clock_id: uuid.UUID, breach_at: datetime, warning_at: datetime | None) -> None:
+    """The timers of a clock that has none yet (a new run)."""
     timers: list[dict[str, Any]] = [{"clock_id": clock_id, "kind": "breach", "fire_at": breach_at}]
     if warning_at is not None and warning_at < breach_at:
         timers.append({"clock_id": clock_id, "kind": "warning", "fire_at": warning_at})
@@ -124,9 +129,10 @@ async def start(
     trigger: StartTrigger,
     event: Fact,
     owner: str,
+    runs: list[Any],
 ) -> Any | None:
-    """Start a run of `stage`; None when it already ran and this trigger does not restart it."""
-    runs = await stage_clocks(uow, complaint.complaint_id, stage.id)
+    """Start a run of `stage` (`runs`: its earlier runs, latest first, locked); None when it already ran and this
+    trigger does not restart it."""
     latest = runs[0] if runs else None
     if latest is not None and not trigger.restarts:
         return None  # a stage starts once unless the policy says a new round restarts it
@@ -186,7 +192,7 @@ async def start(
             .returning(*t.clocks.c)
         )
     ).one()
-    await arm(uow, clock.id, breach_at, warning_at)
+    await schedule(uow, clock.id, breach_at, warning_at)
     announce_start(uow, clock)
     return clock
 
@@ -327,7 +333,7 @@ async def next_period(uow: UnitOfWork, stage: Stage, clock: Any, calendar: Worki
             .returning(*t.clocks.c)
         )
     ).one()
-    await arm(uow, row.id, row.breach_at, warning_at)
+    await schedule(uow, row.id, row.breach_at, warning_at)
     announce_start(uow, row)
     return row
 

@@ -7,6 +7,7 @@ when the stage starts.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,42 @@ from tousu.sla.service_layer.world import (
 
 UNIT_FIELDS = ("receiving_unit", "respondent_unit", "unit", "to_unit", "from_unit", "lodged_with", "by")
 HOLDER_MOVES = {"complaint.assigned": "unit", "complaint.forwarded": "to_unit", "complaint.redispatched": "to_unit"}
+
+_COMPLAINT: sa.BindParameter[str] = sa.bindparam("complaint_id", type_=sa.Text)
+STATE = (
+    sa.select(
+        *t.complaints.c,
+        sa.exists().where(t.clocks.c.complaint_id == _COMPLAINT).label("has_clocks"),
+        sa.exists().where(t.clocks.c.complaint_id == _COMPLAINT, t.clocks.c.stopped_at.is_(None)).label("has_open"),
+        sa.select(sa.func.array_agg(sa.distinct(t.case_events.c.type)))
+        .where(t.case_events.c.complaint_id == _COMPLAINT, sa.not_(t.case_events.c.pending))
+        .scalar_subquery()
+        .label("kept"),
+    )
+    .where(t.complaints.c.complaint_id == _COMPLAINT)
+    .with_for_update(of=t.complaints)
+)
+"""A complaint locked, whether it has any clock and any open clock, and the types of its kept (not pending)
+events: one statement, so that an event that cannot touch a clock costs no further lookup."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A complaint as an event finds it (its row locked)."""
+
+    row: Any
+    has_clocks: bool
+    has_open: bool
+    kept: frozenset[str]
+    """Types of the complaint's kept events before this one."""
+
+
+def catch_up_types(stage: Stage) -> set[str]:
+    """Events that, delivered before a run of `stage` started, still apply to it."""
+    wanted = {tr.event for tr in stage.stop} | {g.event for g in stage.extension.granted_by}
+    if stage.recurring is not None:
+        wanted |= {c.event for c in stage.recurring.checkpoint}
+    return wanted
 
 
 async def on_org_updated(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -63,13 +100,8 @@ class Engine:
         if event.complaint_id is None:
             return
         fact = Fact.of(event)
-        if event.type == "complaint.received":
-            await self._remember(uow, event)
-        known = (
-            await uow.session.execute(
-                sa.select(t.complaints.c.complaint_id).where(t.complaints.c.complaint_id == fact.complaint_id)
-            )
-        ).first() is not None
+        state = await self._remember(uow, event) if event.type == "complaint.received" else None
+        state = state or await self._state(uow, fact.complaint_id)
         await uow.session.execute(
             insert(t.case_events)
             .values(
@@ -78,31 +110,43 @@ class Engine:
                 type=fact.type,
                 occurred_at=fact.occurred_at,
                 data=fact.data,
-                pending=not known,
+                pending=state is None,
             )
             .on_conflict_do_nothing()
         )
-        if not known:
+        if state is None:
             return  # replayed when complaint.received arrives
-        await self.process(uow, fact)
+        await self.process(uow, fact, state)
         if event.type == "complaint.received":
             await self._replay_pending(uow, fact.complaint_id)
 
-    async def _remember(self, uow: UnitOfWork, event: CloudEvent) -> None:
+    async def _remember(self, uow: UnitOfWork, event: CloudEvent) -> Case | None:
+        """Keep the complaint; a new one has no clocks and no kept events to catch up with yet."""
         data = event.data
-        await uow.session.execute(
-            insert(t.complaints)
-            .values(
-                complaint_id=event.complaint_id,
-                tenant=event.tenant,
-                regime=data["regime"],
-                policy_version=str(data.get("policy_version", "")),
-                facts=data,
-                units=sorted({str(data[f]) for f in UNIT_FIELDS if data.get(f)}),
-                holder=None,
+        row = (
+            await uow.session.execute(
+                insert(t.complaints)
+                .values(
+                    complaint_id=event.complaint_id,
+                    tenant=event.tenant,
+                    regime=data["regime"],
+                    policy_version=str(data.get("policy_version", "")),
+                    facts=data,
+                    units=sorted({str(data[f]) for f in UNIT_FIELDS if data.get(f)}),
+                    holder=None,
+                )
+                .on_conflict_do_nothing()
+                .returning(*t.complaints.c)
             )
-            .on_conflict_do_nothing()
-        )
+        ).first()
+        return None if row is None else Case(row, has_clocks=False, has_open=False, kept=frozenset())
+
+    async def _state(self, uow: UnitOfWork, complaint_id: str) -> Case | None:
+        """The complaint locked, with what its clocks and kept events are (None: not received yet)."""
+        row = (await uow.session.execute(STATE, {"complaint_id": complaint_id})).first()
+        if row is None:
+            return None
+        return Case(row, has_clocks=row.has_clocks, has_open=row.has_open, kept=frozenset(row.kept or ()))
 
     async def _replay_pending(self, uow: UnitOfWork, complaint_id: str) -> None:
         pending = (
@@ -114,44 +158,48 @@ class Engine:
             )
         ).all()
         for row in sorted(pending, key=lambda r: r.occurred_at):
-            await self.process(uow, Fact(row.event_id, row.type, complaint_id, dict(row.data), row.occurred_at))
+            state = await self._state(uow, complaint_id)
+            assert state is not None
+            await self.process(uow, Fact(row.event_id, row.type, complaint_id, dict(row.data), row.occurred_at), state)
 
     # -- one fact -----------------------------------------------------------------------------------------------
 
-    async def process(self, uow: UnitOfWork, fact: Fact) -> None:
-        row = (
-            await uow.session.execute(
-                sa.select(t.complaints).where(t.complaints.c.complaint_id == fact.complaint_id).with_for_update()
-            )
-        ).one()
+    async def process(self, uow: UnitOfWork, fact: Fact, state: Case) -> None:
+        """Apply `fact` to the complaint `state` holds (locked). Lookups whose answer the state already gives
+        (no open clock, no run of a stage, no kept event to catch up with) are not made."""
+        row = state.row
         facts: dict[str, Any] = dict(row.facts)
         if fact.type == "complaint.reclassified":
             facts.update({k: v for k, v in fact.data.items() if k in ("kind", "priority", "category") and v})
         moved_to = fact.data.get(HOLDER_MOVES.get(fact.type, ""))
         holder = str(moved_to) if moved_to else row.holder
         units = sorted({*row.units, *(str(fact.data[f]) for f in UNIT_FIELDS if fact.data.get(f))})
-        complaint = (
-            await uow.session.execute(
-                sa.update(t.complaints)
-                .where(t.complaints.c.complaint_id == fact.complaint_id)
-                .values(facts=facts, holder=holder, units=units, closed=row.closed or fact.type in ENDS_EVERYTHING)
-                .returning(*t.complaints.c)
-            )
-        ).one()
+        closed = row.closed or fact.type in ENDS_EVERYTHING
+        complaint = row
+        if (facts, holder, units, closed) != (row.facts, row.holder, row.units, row.closed):
+            complaint = (
+                await uow.session.execute(
+                    sa.update(t.complaints)
+                    .where(t.complaints.c.complaint_id == fact.complaint_id)
+                    .values(facts=facts, holder=holder, units=units, closed=closed)
+                    .returning(*t.complaints.c)
+                )
+            ).one()
         policy = self.policies.get(complaint.regime, complaint.policy_version)
         world = await self.worlds.get(uow)
-        if holder != row.holder and holder is not None:
-            await self._follow_case(uow, policy, fact.complaint_id, holder)
-        await self._stops(uow, world, policy, complaint, fact)
-        granted = await self._grants(uow, world, policy, complaint, fact)
-        if fact.type in EXTENSION_ACTS:
-            await self._acts(uow, policy, fact, skip=granted)
-        if fact.type in ENDS_EVERYTHING:
-            for clock in await self._open(uow, fact.complaint_id):
-                at = clocks.instant(fact.data, "occurred_at")
-                await clocks.end(uow, clock, at, fact.type.removeprefix("complaint."), fact.type)
-            return
-        await self._starts(uow, world, policy, complaint, fact)
+        if state.has_open:
+            if holder != row.holder and holder is not None:
+                await self._follow_case(uow, policy, fact.complaint_id, holder)
+            await self._stops(uow, world, policy, complaint, fact)
+            granted = await self._grants(uow, world, policy, complaint, fact)
+            if fact.type in EXTENSION_ACTS:
+                await self._acts(uow, policy, fact, skip=granted)
+            if fact.type in ENDS_EVERYTHING:
+                for clock in await self._open(uow, fact.complaint_id):
+                    at = clocks.instant(fact.data, "occurred_at")
+                    await clocks.end(uow, clock, at, fact.type.removeprefix("complaint."), fact.type)
+        if fact.type not in ENDS_EVERYTHING:
+            await self._starts(uow, world, policy, complaint, fact, state)
 
     async def _open(self, uow: UnitOfWork, complaint_id: str) -> list[Any]:
         """The complaint's open clocks, locked in id order (as a calendar recount locks them, so the two never
@@ -297,7 +345,9 @@ class Engine:
 
     # -- starts -------------------------------------------------------------------------------------------------
 
-    async def _starts(self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, fact: Fact) -> None:
+    async def _starts(
+        self, uow: UnitOfWork, world: World, policy: Policy, complaint: Any, fact: Fact, state: Case
+    ) -> None:
         for stage in policy.stages_started_by(fact.type):
             for trigger in stage.start:
                 if not self._matches(trigger, fact, complaint.facts, policy, world, None):
@@ -306,8 +356,10 @@ class Engine:
                     stage, fact.data, complaint.facts, complaint.holder, world.parents.get, world.kinds.get
                 )
                 owner = owner or complaint.holder or complaint.facts.get("receiving_unit")
-                clock = await clocks.start(uow, world, complaint, policy, stage, trigger, fact, owner)
-                if clock is not None:
+                # Only this stage's own start or catch-up adds a run of it, so none exists without a clock at all.
+                runs = await clocks.stage_clocks(uow, complaint.complaint_id, stage.id) if state.has_clocks else []
+                clock = await clocks.start(uow, world, complaint, policy, stage, trigger, fact, owner, runs)
+                if clock is not None and state.kept & catch_up_types(stage):
                     await self._catch_up(uow, world, policy, complaint, fact, clock)
                 break
 
@@ -316,9 +368,7 @@ class Engine:
     ) -> None:
         """Stops and grants of this run that were delivered before its start (out of order)."""
         stage = policy.stage(clock.stage)
-        wanted = {tr.event for tr in stage.stop} | {g.event for g in stage.extension.granted_by}
-        if stage.recurring is not None:
-            wanted |= {c.event for c in stage.recurring.checkpoint}
+        wanted = catch_up_types(stage)
         earlier = (
             await uow.session.execute(
                 sa.select(t.case_events)

@@ -97,6 +97,10 @@ class World:
         return WorkingCalendar(self.years)
 
 
+_CHECKED = "tousu.sla.world_checked"
+"""Session info key: the transaction in which this process last found its world current."""
+
+
 async def changed_world(uow: UnitOfWork) -> None:
     """Record that the organisation replica or a calendar changed (in the same transaction as the change)."""
     stmt = insert(t.world_version).values(id=1, version=1)
@@ -105,10 +109,14 @@ async def changed_world(uow: UnitOfWork) -> None:
             index_elements=[t.world_version.c.id], set_={"version": t.world_version.c.version + 1}
         )
     )
+    uow.session.info.pop(_CHECKED, None)
 
 
 class WorldCache:
-    """The world as last loaded by this process, reloaded when its version moved (any replica's change)."""
+    """The world as last loaded by this process, reloaded when its version moved (any replica's change).
+
+    The version is read once per transaction (a consumer's batch): a change committed meanwhile is seen by the
+    next batch, as if the batch had run a moment earlier; one made in this transaction is seen at once."""
 
     def __init__(self, policies: Policies) -> None:
         self.policies = policies
@@ -116,9 +124,13 @@ class WorldCache:
         self._world: World | None = None
 
     async def get(self, uow: UnitOfWork) -> World:
+        transaction = uow.session.sync_session.get_transaction()
+        if self._world is not None and transaction is not None and uow.session.info.get(_CHECKED) is transaction:
+            return self._world
         version = (await uow.session.execute(sa.select(t.world_version.c.version))).scalar() or 0
         if self._world is None or version != self._version:
             self._world, self._version = await load_world(uow, self.policies), version
+        uow.session.info[_CHECKED] = transaction
         return self._world
 
 
