@@ -78,20 +78,20 @@ async def fire_due(uow: UnitOfWork, now: datetime, policies: Policies) -> int:
     return len(due)
 
 
+NEXT_DUE = sa.select(sa.func.min(t.timers.c.fire_at)).where(t.timers.c.fired_at.is_(None))
+
+
 async def next_due(uow: UnitOfWork) -> datetime | None:
-    value: datetime | None = (
-        await uow.session.execute(sa.select(sa.func.min(t.timers.c.fire_at)).where(t.timers.c.fired_at.is_(None)))
-    ).scalar()
+    value: datetime | None = (await uow.session.execute(NEXT_DUE)).scalar()
     return value
+
+
+PROVISIONAL = (
+    sa.select(sa.func.count()).select_from(t.clocks).where(t.clocks.c.provisional, t.clocks.c.stopped_at.is_(None))
+)
 
 
 async def count_provisional(uow: UnitOfWork) -> int:
     """Open clocks whose deadline reaches into a year the calendar does not know (ARCHITECTURE §5)."""
-    value = (
-        await uow.session.execute(
-            sa.select(sa.func.count())
-            .select_from(t.clocks)
-            .where(t.clocks.c.provisional, t.clocks.c.stopped_at.is_(None))
-        )
-    ).scalar()
+    value = (await uow.session.execute(PROVISIONAL)).scalar()
     return int(value or 0)
