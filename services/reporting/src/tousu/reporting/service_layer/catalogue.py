@@ -16,16 +16,22 @@ class Owed:
 class Catalogue:
     def __init__(self, policies: dict[str, Policy]) -> None:
         self.policies = policies
+        self._all = [Owed(p.id, r) for p in policies.values() for r in p.reports]
+        self._triggered: dict[str, list[Owed]] = {}
+        for owed in self._all:
+            if owed.report.trigger is not None:
+                self._triggered.setdefault(owed.report.trigger.event, []).append(owed)
 
     def all(self) -> list[Owed]:
-        return [Owed(p.id, r) for p in self.policies.values() for r in p.reports]
+        return list(self._all)
 
     def calendar(self) -> list[Owed]:
         """Reports that fall due on the calendar (weekly … annual)."""
         return [o for o in self.all() if o.report.period in CALENDAR_PERIODS]
 
     def triggered_by(self, event_type: str) -> list[Owed]:
-        return [o for o in self.all() if o.report.trigger is not None and o.report.trigger.event == event_type]
+        """The reports a fact of this type may oblige (looked up once per event: most types oblige none)."""
+        return self._triggered.get(event_type, [])
 
     def find(self, kind: str, regimes: list[str] | None = None) -> Owed:
         """The report `kind`; where several regimes name it, the one among `regimes` (the organisation's)."""

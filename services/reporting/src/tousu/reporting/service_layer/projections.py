@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
 from tousu.contracts.envelope import CloudEvent
 from tousu.kit.uow import UnitOfWork
@@ -20,19 +20,46 @@ from tousu.reporting.domain.complaint import UNIT_FIELDS, ComplaintView, Fact, f
 
 SANCTION_TYPES = ("sanction.imposed", "sanction.fulfilled", "sanction.lifted")
 
+_COLUMNS = [c.name for c in t.complaints.columns]
+UPSERT_COMPLAINTS = sa.text(
+    f"""INSERT INTO {t.complaints.name} ({", ".join(f'"{n}"' for n in _COLUMNS)})
+    SELECT {", ".join(f'r."{n}"' for n in _COLUMNS)}
+    FROM jsonb_populate_recordset(NULL::{t.complaints.name}, :rows) AS r
+    ON CONFLICT (complaint_id) DO UPDATE SET {", ".join(f'"{n}" = excluded."{n}"' for n in _COLUMNS[1:])}"""
+).bindparams(sa.bindparam("rows", type_=JSONB))
+"""Write a batch of `_complaint_row`s (JSON) in one statement of one shape whatever the batch's size, so the
+tallies' statement triggers fire once per batch."""
+
+
+CLAIM = (
+    sa.delete(t.dirty)
+    .where(
+        t.dirty.c.complaint_id.in_(
+            sa.select(t.dirty.c.complaint_id)
+            .limit(sa.bindparam("limit"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .returning(t.dirty.c.complaint_id)
+)
+EVENTS_OF = sa.select(t.events.c.envelope, t.events.c.occurred_at, t.events.c.tenant, t.events.c.complaint_id).where(
+    t.events.c.complaint_id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Text)))
+)
+
 
 def _fact(envelope: dict[str, Any], occurred_at: datetime) -> Fact:
     return Fact(id=str(envelope["id"]), type=str(envelope["type"]), occurred_at=occurred_at, data=envelope["data"])
 
 
-def _complaint_row(complaint_id: str, facts: list[Fact], tenant: str | None) -> dict[str, Any]:
-    view = fold(complaint_id, facts, tenant)
+def _complaint_row(view: ComplaintView) -> dict[str, Any]:
+    """The `complaints` row of a view, JSON-compatible (`received_at` is the view's ISO instant)."""
     return {
-        "complaint_id": complaint_id,
-        "tenant": tenant,
+        "complaint_id": view.complaint_id,
+        "tenant": view.tenant,
         "regime": view.regime,
         "status": view.status,
-        "received_at": datetime.fromisoformat(view.received_at) if view.received_at else None,
+        "received_at": view.received_at,
         "units": view.units,
         "view": view.to_json(),
         "respondent_unit": view.respondent_unit,
@@ -59,60 +86,22 @@ def _complaint_row(complaint_id: str, facts: list[Fact], tenant: str | None) -> 
     }
 
 
-async def mark(uow: UnitOfWork, complaint_id: str) -> None:
-    """The complaint has a new event: the projector folds it again. The no-op update locks a row already there,
-    so a projector cannot claim it and fold before this event is committed (it skips locked rows)."""
-    stmt = insert(t.dirty).values(complaint_id=complaint_id)
-    await uow.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[t.dirty.c.complaint_id], set_={"complaint_id": stmt.excluded.complaint_id}
-        )
-    )
-
-
 async def project_dirty(uow: UnitOfWork, limit: int = 500) -> list[ComplaintView]:
     """Fold a batch of complaints with new events, one fold each however many events came. A complaint marked
     again while this runs waits for its row here, so its next fold sees every committed event."""
-    claimed = (
-        (
-            await uow.session.execute(
-                sa.delete(t.dirty)
-                .where(
-                    t.dirty.c.complaint_id.in_(
-                        sa.select(t.dirty.c.complaint_id)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                        .scalar_subquery()
-                    )
-                )
-                .returning(t.dirty.c.complaint_id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    claimed = (await uow.session.execute(CLAIM, {"limit": limit})).scalars().all()
     if not claimed:
         return []
     facts: dict[str, list[Fact]] = defaultdict(list)
     tenants: dict[str, list[Any]] = defaultdict(list)
-    rows = await uow.session.execute(
-        sa.select(t.events.c.envelope, t.events.c.occurred_at, t.events.c.tenant, t.events.c.complaint_id).where(
-            t.events.c.complaint_id.in_(claimed)
-        )
-    )
+    rows = await uow.session.execute(EVENTS_OF, {"ids": claimed})
     for r in rows:
         facts[r.complaint_id].append(_fact(r.envelope, r.occurred_at))
         tenants[r.complaint_id].append(r)
-    values = [_complaint_row(cid, facts[cid], _complaint_tenant(tenants[cid])) for cid in claimed if facts[cid]]
-    if values:
-        stmt = insert(t.complaints).values(values)
-        await uow.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[t.complaints.c.complaint_id],
-                set_={k: stmt.excluded[k] for k in values[0] if k != "complaint_id"},
-            )
-        )
-    return [ComplaintView.from_json(v["view"]) for v in values]
+    views = [fold(cid, facts[cid], _complaint_tenant(tenants[cid])) for cid in claimed if facts[cid]]
+    if views:
+        await uow.session.execute(UPSERT_COMPLAINTS, {"rows": [_complaint_row(view) for view in views]})
+    return views
 
 
 def _complaint_tenant(rows: Iterable[Any]) -> str | None:
@@ -183,8 +172,8 @@ async def apply_org(uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime
 
 
 async def project(uow: UnitOfWork, event: CloudEvent) -> None:
-    if event.complaint_id:
-        await mark(uow, event.complaint_id)
+    """The sanctions and the organisations, folded as their events arrive; a complaint's event was marked for
+    the projector as it was stored (`history.store`)."""
     if event.type in SANCTION_TYPES and event.data.get("sanction_id"):
         await refold_sanction(uow, str(event.data["sanction_id"]))
     if event.type == "org.updated":
@@ -222,9 +211,9 @@ async def rebuild(uow: UnitOfWork) -> dict[str, int]:
         if fact.type == "org.updated":
             await apply_org(uow, dict(fact.data), r.occurred_at)
             orgs += 1
-    rows = [_complaint_row(cid, facts, _complaint_tenant(tenants[cid])) for cid, facts in by_complaint.items()]
+    rows = [_complaint_row(fold(cid, facts, _complaint_tenant(tenants[cid]))) for cid, facts in by_complaint.items()]
     for start in range(0, len(rows), 500):
-        await s.execute(sa.insert(t.complaints), rows[start : start + 500])
+        await s.execute(UPSERT_COMPLAINTS, {"rows": rows[start : start + 500]})
     unit_rows = [{"complaint_id": c, "unit": u} for c, u in sorted(units)]
     for start in range(0, len(unit_rows), 1000):
         await s.execute(sa.insert(t.complaint_units), unit_rows[start : start + 1000])
