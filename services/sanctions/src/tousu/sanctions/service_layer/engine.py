@@ -4,6 +4,7 @@ Business time comes from the events (`occurred_at`), never from arrival. Handler
 inbox) and a rule fires once per subject (imposing.impose), so a redelivery or a replay imposes nothing twice.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from tousu.sanctions.domain import ladder
 from tousu.sanctions.domain.orgs import Orgs
 from tousu.sanctions.domain.rules import EventTrigger, KpiTrigger, Rule, RuleBook
 from tousu.sanctions.service_layer import determinations, orgs, schedule
-from tousu.sanctions.service_layer.imposing import Subject, impose, imposed_already, lift_where, money
+from tousu.sanctions.service_layer.imposing import Asked, Standing, Subject, impose, lift_where, money, standing
 from tousu.sanctions.service_layer.policies import RuleBooks
 
 log = structlog.get_logger("tousu.sanctions")
@@ -29,6 +30,33 @@ log = structlog.get_logger("tousu.sanctions")
 PROJECTED = frozenset(
     {"complaint.received", "complaint.reclassified", "complaint.result_submitted", "complaint.closed"}
 )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rule whose conditions an event meets, with the subject it would act on."""
+
+    rule: Rule
+    trigger: EventTrigger
+    values: dict[str, Any]
+    """The event's data over the complaint's."""
+    asked: Asked
+
+
+def _fact(event: CloudEvent) -> sa.Insert:
+    return (
+        insert(t.facts)
+        .values(
+            event_id=event.id,
+            type=event.type,
+            tenant=event.tenant,
+            complaint_id=event.complaint_id,
+            regime=event.data.get("regime"),
+            occurred_at=event.occurred_at,
+            data=event.data,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 class OutOfOrder(Exception):
@@ -42,6 +70,10 @@ def _instant(raw: Any) -> datetime:
 class Engine:
     def __init__(self, books: RuleBooks) -> None:
         self.books = books
+        self.reactive = PROJECTED | {"sla.breach_withdrawn"} | books.rule_events()
+        """The event types something can react to; of the others only the fact is kept."""
+        self.tree_wanted = books.resolving_units()
+        """(regime, event type) whose handling resolves units: the replica is read with the complaint."""
 
     async def on_event(self, uow: UnitOfWork, delivery: Delivery) -> None:
         event = delivery.event
@@ -49,24 +81,14 @@ class Engine:
         if event.type == "org.updated":
             await orgs.on_org_updated(uow, event)
             return
-        await uow.session.execute(
-            insert(t.facts)
-            .values(
-                event_id=event.id,
-                type=event.type,
-                tenant=event.tenant,
-                complaint_id=event.complaint_id,
-                regime=event.data.get("regime"),
-                occurred_at=event.occurred_at,
-                data=event.data,
-            )
-            .on_conflict_do_nothing()
-        )
-        if event.complaint_id is None:
+        fact = _fact(event)
+        if event.complaint_id is None or event.type not in self.reactive:
+            await uow.session.execute(fact)  # kept for `unless`, counts and KPIs; nothing reacts to it now
             return
         rules = self.books.get(str(event.data.get("regime")))
         needed = event.type in PROJECTED or bool(rules and rules.on_event(event.type))
-        complaint = await self._project(uow, event, needed)
+        with_tree = (event.data.get("regime"), event.type) in self.tree_wanted
+        complaint, tree = await self._project(uow, event, fact, needed, with_tree)
         if complaint is None:
             return
         book = self.books.get(complaint.regime, complaint.policy_version)
@@ -76,8 +98,8 @@ class Engine:
         rules_here = book.on_event(event.type)
         if not rules_here and (feed is None or not book.of_type(KpiTrigger)):
             tree = Orgs()  # nothing here resolves a unit: spare the replica's read
-        else:
-            tree = await orgs.load(uow)
+        elif tree is None:
+            tree = await orgs.load(uow)  # the event's regime (if it names one) is not the complaint's
         if feed == "received":
             await schedule.for_complaint(uow, book, tree, complaint.data, "received", event.occurred_at, event.tenant)
         elif feed == "closed":
@@ -93,16 +115,29 @@ class Engine:
                 s["complaint_id"].astext == event.complaint_id,
                 s["stage"].astext == str(event.data.get("stage")),
             )
-        for rule, trigger in rules_here:
-            await self._run(uow, book, tree, rule, trigger, event, complaint)
+        candidates = [
+            found
+            for rule, trigger in rules_here
+            if (found := await self._candidate(uow, book, tree, rule, trigger, event, complaint)) is not None
+        ]
+        # One read tells every candidate whether its subject has its sanction already and whether the ladder
+        # step it escalates was held: a burst against one outlet costs one indexed look-up per complaint.
+        known = await standing(uow, [c.asked for c in candidates])
+        for candidate in candidates:
+            await self._run(uow, book, tree, candidate, event, complaint, known)
 
-    async def _project(self, uow: UnitOfWork, event: CloudEvent, needed: bool) -> Any:
-        """The complaint as sanctions knows it. An event before its complaint.received is retried when a rule or
-        the projection needs it, else kept as a fact only."""
+    async def _project(
+        self, uow: UnitOfWork, event: CloudEvent, fact: sa.Insert, needed: bool, with_tree: bool
+    ) -> tuple[Any, Orgs | None]:
+        """Record the fact and return the complaint as sanctions knows it (with the organisation replica when the
+        rules will resolve a unit), in one statement. An event before its complaint.received is retried when a rule
+        or the projection needs it, else kept as a fact only."""
         c = t.complaints.c
         data = event.data
+        extra = [orgs.TREE] if with_tree else []
+        current = sa.select(t.complaints, *extra).where(c.complaint_id == event.complaint_id)
         if event.type == "complaint.received":
-            await uow.session.execute(
+            created = (
                 insert(t.complaints)
                 .values(
                     complaint_id=event.complaint_id,
@@ -114,12 +149,19 @@ class Engine:
                     data=data,
                 )
                 .on_conflict_do_nothing()
+                .returning(*t.complaints.c)
+                .cte("created")
             )
-        found = (await uow.session.execute(sa.select(t.complaints).where(c.complaint_id == event.complaint_id))).first()
+            # The statement's snapshot does not see its own insert: exactly one of the two parts has the row.
+            query: sa.Select[Any] | sa.CompoundSelect[Any] = sa.union_all(sa.select(created, *extra), current)
+        else:
+            query = current
+        found = (await uow.session.execute(query.add_cte(fact.cte("fact")))).first()
         if found is None:
             if needed:
                 raise OutOfOrder(f"{event.type} before complaint.received for {event.complaint_id}")
-            return None
+            return None, None
+        tree = orgs.tree_of(found.orgs) if with_tree else None
         values: dict[str, Any] = {}
         if event.type == "complaint.reclassified":
             changed = {k: data[k] for k in ("kind", "priority", "category") if data.get(k)}
@@ -134,11 +176,8 @@ class Engine:
             values["completed_at"] = sa.func.coalesce(c.completed_at, event.occurred_at)
         if values:
             update = sa.update(t.complaints).where(c.complaint_id == event.complaint_id).values(values)
-            await uow.session.execute(update)
-            found = (
-                await uow.session.execute(sa.select(t.complaints).where(c.complaint_id == event.complaint_id))
-            ).first()
-        return found
+            found = (await uow.session.execute(update.returning(*t.complaints.c))).first()
+        return found, tree
 
     @staticmethod
     async def _rectified(uow: UnitOfWork, event: CloudEvent, complaint: Any) -> None:
@@ -158,7 +197,7 @@ class Engine:
             .on_conflict_do_nothing()
         )
 
-    async def _run(
+    async def _candidate(
         self,
         uow: UnitOfWork,
         book: RuleBook,
@@ -167,12 +206,13 @@ class Engine:
         trigger: EventTrigger,
         event: CloudEvent,
         complaint: Any,
-    ) -> None:
+    ) -> Candidate | None:
+        """The subject a rule would act on for this event, when its conditions hold."""
         data = event.data
         if not conditions_match(trigger.when, data, fallback=complaint.data, params=book.params, org_kind=tree.kind):
-            return
+            return None
         if trigger.unless and await self._has_fact(uow, str(event.complaint_id), trigger.unless, event.id):
-            return
+            return None
         values = {**complaint.data, **data}
         assert rule.target is not None
         unit = values.get(rule.target.field)
@@ -181,18 +221,33 @@ class Engine:
         target = rule.target.resolve(values, tree)
         if target is None:
             log.info("rule has no target", rule=rule.id, target=str(rule.target), complaint_id=event.complaint_id)
-            return
-        c = rule.consequence
+            return None
         key = trigger.count.same if trigger.count is not None else trigger.key
         subject_key = "|".join(f"{k}={values.get(k)}" for k in key)
-        if trigger.effect == "sanction" and await imposed_already(uow, rule.id, rule.kind, target, subject_key):
-            return  # decided before counting: a burst against one outlet costs one indexed look-up each
+        asked = Asked(rule.id if trigger.effect == "sanction" else None, trigger.escalates, target, subject_key)
+        return Candidate(rule, trigger, values, asked)
+
+    async def _run(
+        self,
+        uow: UnitOfWork,
+        book: RuleBook,
+        tree: Orgs,
+        candidate: Candidate,
+        event: CloudEvent,
+        complaint: Any,
+        known: Standing,
+    ) -> None:
+        rule, trigger, values, asked = candidate.rule, candidate.trigger, candidate.values, candidate.asked
+        if known.imposed(asked):
+            return  # decided before counting
+        data = event.data
+        c = rule.consequence
         subject = Subject(
-            target_org=target,
+            target_org=asked.target,
             tenant=event.tenant,
             occurred_at=event.occurred_at,
             regime=book.regime,
-            subject_key=subject_key,
+            subject_key=asked.subject_key,
             persons=[str(p) for p in values.get(c.persons, [])] if c.persons else [],
             complaint_id=event.complaint_id,
             complaint_ids=[str(event.complaint_id)],
@@ -201,7 +256,7 @@ class Engine:
             values=values,
         )
         if trigger.count is not None:
-            counted = await self._count(uow, book, tree, rule, trigger, event, values, subject)
+            counted = await self._count(uow, book, tree, trigger, event, values, known.held_at(asked))
             if counted is None or not counted.fires:
                 return
             subject.complaint_ids = counted.complaint_ids
@@ -232,32 +287,18 @@ class Engine:
         uow: UnitOfWork,
         book: RuleBook,
         tree: Orgs,
-        rule: Rule,
         trigger: EventTrigger,
         event: CloudEvent,
         values: dict[str, Any],
-        subject: Subject,
+        held_at: datetime | None,
     ) -> ladder.Counted | None:
         """How many facts of the same problem count for this rule now (SAN-01, SAN-02, SAN-10)."""
         rec = trigger.count
         assert rec is not None
         if any(values.get(name) is None for name in rec.same):
             return None
-        held_at = None
-        if trigger.escalates:
-            s = t.sanctions.c
-            held_at = (
-                await uow.session.execute(
-                    sa.select(sa.func.max(s.fulfilled_at)).where(
-                        s.policy_rule.in_(trigger.escalates),
-                        s.target_org == subject.target_org,
-                        s.subject_key == subject.subject_key,
-                        s.status == "fulfilled",
-                    )
-                )
-            ).scalar()
-            if held_at is None:
-                return None  # the previous step has not been held: nothing to escalate yet
+        if trigger.escalates and held_at is None:
+            return None  # the previous step has not been held: nothing to escalate yet
         rectified_at = None
         if rec.reset_by_rectification_of and values.get(rec.reset_by_rectification_of):
             r = t.rectifications.c

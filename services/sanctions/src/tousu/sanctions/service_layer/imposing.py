@@ -58,6 +58,49 @@ async def imposed_already(uow: UnitOfWork, policy_rule: str | None, kind: str, t
     return (await uow.session.execute(query.limit(1))).first() is not None
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a rule about to act on a subject needs to know of the sanctions it already has."""
+
+    rule: str | None
+    """The entry whose sanction would make it a repeat (None: no such check)."""
+    escalates: list[str]
+    """The entries of the previous ladder step, when it needs one of them held."""
+    target: str
+    subject_key: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The not-lifted sanctions of the subjects asked about: (policy rule, target, key) → fulfilled_at or None."""
+
+    rows: dict[tuple[str, str, str], list[datetime | None]]
+
+    def imposed(self, asked: Asked) -> bool:
+        return asked.rule is not None and (asked.rule, asked.target, asked.subject_key) in self.rows
+
+    def held_at(self, asked: Asked) -> datetime | None:
+        """When the previous step's sanction on the same subject was last fulfilled (held)."""
+        held = [at for rule in asked.escalates for at in self.rows.get((rule, asked.target, asked.subject_key), [])]
+        return max((at for at in held if at is not None), default=None)
+
+
+async def standing(uow: UnitOfWork, asked: list[Asked]) -> Standing:
+    """One read for every rule an event may fire (`imposed_already`, and the ladder step each escalates)."""
+    keys = {(rule, a.target, a.subject_key) for a in asked for rule in [*([a.rule] if a.rule else []), *a.escalates]}
+    if not keys:
+        return Standing({})
+    s = t.sanctions.c
+    fulfilled = sa.case((s.status == "fulfilled", s.fulfilled_at))
+    query = sa.select(s.policy_rule, s.target_org, s.subject_key, fulfilled).where(
+        s.status != "lifted", sa.tuple_(s.policy_rule, s.target_org, s.subject_key).in_(sorted(keys))
+    )
+    rows: dict[tuple[str, str, str], list[datetime | None]] = {}
+    for rule, target, key, at in (await uow.session.execute(query)).all():
+        rows.setdefault((rule, target, key), []).append(at)
+    return Standing(rows)
+
+
 def _tenant(orgs: Orgs, subject: Subject) -> str:
     record = orgs.get(subject.target_org)
     return record.tenant if record else subject.tenant

@@ -3,7 +3,7 @@
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from tousu.contracts.envelope import CloudEvent
 from tousu.kit.errors import FieldError, PermanentError
@@ -38,8 +38,26 @@ async def on_org_updated(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def load(uow: UnitOfWork) -> Orgs:
-    rows = (await uow.session.execute(sa.select(t.orgs))).all()
-    return Orgs({r.id: OrgRecord(r.parent, r.kind, r.tenant, tuple(r.regimes)) for r in rows})
+    return tree_of((await uow.session.execute(sa.select(TREE))).scalar_one())
+
+
+_o = t.orgs.c
+TREE = (
+    sa.select(
+        sa.func.coalesce(
+            sa.func.jsonb_agg(sa.func.jsonb_build_array(_o.id, _o.parent, _o.kind, _o.tenant, _o.regimes)),
+            sa.func.jsonb_build_array(),
+            type_=JSONB,
+        )
+    )
+    .scalar_subquery()
+    .label("orgs")
+)
+"""The whole replica as one value, for a statement that reads it beside other things (`tree_of` reads it)."""
+
+
+def tree_of(rows: list[list[Any]]) -> Orgs:
+    return Orgs({id_: OrgRecord(parent, kind, tenant, tuple(regimes)) for id_, parent, kind, tenant, regimes in rows})
 
 
 def known(orgs: Orgs, org: str, field: str = "org") -> OrgRecord:

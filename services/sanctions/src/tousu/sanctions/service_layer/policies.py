@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tousu.contracts.policy import Policy
-from tousu.sanctions.domain.rules import RuleBook
+from tousu.sanctions.domain.rules import EventTrigger, KpiTrigger, RuleBook
 
 ALWAYS = (
     "org.updated",
@@ -50,3 +50,17 @@ class RuleBooks:
         for book in self.books.values():
             types.update(book.event_types())
         return types
+
+    def rule_events(self) -> set[str]:
+        """The event types an event rule of some version reacts to (not those only read by `unless`)."""
+        return {trigger.event for book in self.books.values() for _, trigger in book.of_type(EventTrigger)}
+
+    def resolving_units(self) -> set[tuple[str, str]]:
+        """(regime, event type) pairs whose handling reads the organisation tree in some version: event rules, and
+        the complaints that feed KPIs (engine.on_event)."""
+        pairs: set[tuple[str, str]] = set()
+        for (regime, _), book in self.books.items():
+            pairs.update((regime, trigger.event) for _, trigger in book.of_type(EventTrigger))
+            if book.of_type(KpiTrigger):
+                pairs.update({(regime, "complaint.received"), (regime, "complaint.closed")})
+        return pairs
