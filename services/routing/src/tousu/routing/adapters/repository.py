@@ -1,6 +1,6 @@
 """Reading and writing cases and the registry: the journey is one JSON document, its query keys are columns."""
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -11,25 +11,31 @@ from tousu.routing.adapters import tables as t
 from tousu.routing.domain.case import CaseState
 from tousu.routing.domain.orgs import Org, Registry
 
-_registry_cache: tuple[tuple[Any, ...], Registry] | None = None
+_o = t.orgs.c
+_REGISTRY_KEY = (
+    sa.select(sa.func.concat_ws(":", sa.func.count(), sa.func.sum(_o.version), sa.func.max(_o.updated_at)))
+    .scalar_subquery()
+    .label("registry_key")
+)
+"""What tells whether an organisation changed (versions only grow, updated_at moves on every change)."""
+_registry_cache: tuple[str, Registry] | None = None
 
 
 async def registry(session: AsyncSession) -> Registry:
     """The registry as committed; rebuilt only when an organisation changed (a cheap aggregate tells)."""
     global _registry_cache
-    key = tuple(
-        (
-            await session.execute(
-                sa.select(sa.func.count(), sa.func.sum(t.orgs.c.version), sa.func.max(t.orgs.c.updated_at))
-            )
-        ).one()
-    )
+    key = (await session.execute(sa.select(_REGISTRY_KEY))).scalar_one()
     if _registry_cache is not None and _registry_cache[0] == key:
         return _registry_cache[1]
     records = (await session.execute(sa.select(t.orgs.c.record))).scalars().all()
     built = Registry.of(Org.model_validate(r) for r in records)
     _registry_cache = (key, built)
     return built
+
+
+def last_registry() -> Registry | None:
+    """The registry last read, for work that checks in its own statement that it is still current."""
+    return _registry_cache[1] if _registry_cache is not None else None
 
 
 async def parents(session: AsyncSession) -> dict[str, str | None]:
@@ -59,15 +65,20 @@ def _columns(case: CaseState) -> dict[str, Any]:
     }
 
 
-async def insert_case(session: AsyncSession, case: CaseState) -> bool:
-    """False when the case exists already (a redelivered complaint.received)."""
+async def insert_case(session: AsyncSession, case: CaseState, built_on: Registry) -> Literal["exists", "new", "stale"]:
+    """Insert a new case: "exists" when it does already (a redelivered complaint.received), "stale" when an
+    organisation changed since `built_on` was read (the case is then to be opened again and saved)."""
     result = await session.execute(
         insert(t.cases)
         .values(complaint_id=UUID(case.complaint_id), **_columns(case))
         .on_conflict_do_nothing()
-        .returning(t.cases.c.complaint_id)
+        .returning(_REGISTRY_KEY)
     )
-    return result.first() is not None
+    key = result.scalar()
+    if key is None:
+        return "exists"
+    current = _registry_cache is not None and _registry_cache[0] == key and _registry_cache[1] is built_on
+    return "new" if current else "stale"
 
 
 async def save_case(session: AsyncSession, case: CaseState) -> None:

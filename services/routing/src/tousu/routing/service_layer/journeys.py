@@ -67,10 +67,14 @@ class Routing:
             raise CaseNotYetKnown(f"{event.type} before complaint.received")
         return journey, dict(event.data)
 
-    async def _commit(self, uow: UnitOfWork, journey: Journey, emissions: list[Emission]) -> list[CloudEvent]:
-        """Emit what the journey yielded, then the callbacks the regime asks for (sampled quotas counted here)."""
+    async def _commit(
+        self, uow: UnitOfWork, journey: Journey, emissions: list[Emission], *, inserted: bool = False
+    ) -> list[CloudEvent]:
+        """Emit what the journey yielded, then the callbacks the regime asks for (sampled quotas counted here).
+        `inserted`: the case was just written as it is, so it is saved again only when a callback changed it."""
         tenant = journey.case.tenant
         events = [uow.emit(e.type, e.data, tenant=tenant) for e in emissions]
+        changed = not inserted
         for need in journey.callback_needs(emissions):
             coverage = need.callback.coverage or 1.0
             sample = coverage < 1
@@ -82,7 +86,9 @@ class Routing:
                 await repository.count_sampled(uow.session, need.callback.id, need.by_unit, period)
             required = journey.callback_required(need, sample)
             events.append(uow.emit(required.type, required.data, tenant=tenant))
-        await repository.save_case(uow.session, journey.case)
+            changed = True
+        if changed:
+            await repository.save_case(uow.session, journey.case)
         return events
 
     # -- events ------------------------------------------------------------------------------------------------
@@ -93,10 +99,15 @@ class Routing:
         assert event is not None
         data = dict(event.data)
         policy = self.policy(str(data["regime"]), str(data.get("policy_version", "")))
-        registry = await repository.registry(uow.session)
+        # Optimistic: open it on the registry last read; the insert tells whether that is still the current one.
+        registry = repository.last_registry() or await repository.registry(uow.session)
         case, journey, emissions = open_case(data, event.tenant, policy, registry, self.calendar)
-        if await repository.insert_case(uow.session, case):
-            await self._commit(uow, journey, emissions)
+        inserted = await repository.insert_case(uow.session, case, registry)
+        if inserted == "stale":
+            registry = await repository.registry(uow.session)
+            case, journey, emissions = open_case(data, event.tenant, policy, registry, self.calendar)
+        if inserted != "exists":
+            await self._commit(uow, journey, emissions, inserted=inserted == "new")
 
     async def on_reclassified(self, uow: UnitOfWork, delivery: Delivery) -> None:
         journey, data = await self._known(uow, delivery)
