@@ -263,3 +263,21 @@ def test_rpt06_hot_issues_are_the_categories_that_grew_most() -> None:
     hot = next(s for s in doc["sections"] if s["id"] == "hot_issues")
     assert hot["rows"][0] == ["fees", 2, 0, 2]
     assert hot["rows"][1] == ["product", 1, 2, -1]
+
+
+def test_cb09_rpt19_monthly_callback_analysis_counts_callbacks_and_their_satisfaction_per_unit() -> None:
+    """CB-09: the auto dealer's customer department analyses the month's callbacks: per unit, the closed complaints,
+    those called back, the satisfied among them and the rate; a complaint not called back counts in none."""
+    views = [
+        closed(1, 2, respondent_unit="ad-sales", callbacks=1, satisfied=True),
+        closed(2, 3, respondent_unit="ad-sales", callbacks=2, satisfied=False),
+        closed(3, 4, respondent_unit="ad-sales"),
+        closed(4, 5, respondent_unit="ad-workshop", sample_callbacks=1, satisfied=True),
+        view(5, respondent_unit="ad-workshop"),
+    ]
+    doc = build(report_input("auto-dealer-service", "monthly-callback-analysis", views))
+    assert "CB-09" in doc["rule"]
+    (section,) = doc["sections"]
+    rows = {r[0]: dict(zip(section["columns"], r, strict=True)) for r in section["rows"]}
+    assert rows["ad-sales"] == {"unit": "ad-sales", "closed": 3, "called_back": 2, "satisfied": 1, "rate": 0.5}
+    assert rows["ad-workshop"] == {"unit": "ad-workshop", "closed": 1, "called_back": 1, "satisfied": 1, "rate": 1.0}
