@@ -17,7 +17,9 @@ from tousu.reporting.service_layer.projections import project_dirty
 from tousu.reporting.service_layer.reactions import Reactions
 
 log = structlog.get_logger("tousu.reporting")
-PROJECT_IDLE_S = 0.1
+PROJECT_IDLE_S = 0.2
+"""between folds unless a full batch is waiting: a complaint's events arriving meanwhile are folded once"""
+PROJECT_BATCH = 500
 RETRY_S = 1.0
 """after a failed tick"""
 MIN_WAIT_S = 0.2
@@ -69,14 +71,14 @@ def projector_task(reactions: Reactions) -> BackgroundTask:
             folded = 0
             try:
                 async with runtime.unit_of_work() as uow:
-                    views = await project_dirty(uow)
+                    views = await project_dirty(uow, PROJECT_BATCH)
                     await reactions.archive(uow, views)
                     folded = len(views)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("projection failed; retrying")
-            if not folded:
+            if folded < PROJECT_BATCH:
                 await asyncio.sleep(PROJECT_IDLE_S)
 
     return projector
