@@ -49,8 +49,11 @@ class OutboxRelay:
     async def run(self) -> None:
         self._channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)
         while not self._stopping:
+            # Cleared before draining, so a commit during the pass wakes the next one at once.
+            self._wake.clear()
             try:
-                while await self.drain_once():
+                # A short batch means the table was drained: no extra empty pass per wake.
+                while await self.drain_once() >= self.batch:
                     pass
             except asyncio.CancelledError:
                 raise
@@ -59,7 +62,6 @@ class OutboxRelay:
                 await asyncio.sleep(self.poll_s)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_s)
-            self._wake.clear()
 
     async def stop(self) -> None:
         """Flush what is committed, then stop (graceful shutdown)."""

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1", tags=["sanctions"])
 SKEW = timedelta(seconds=60)
 
 
-def books_of(request: Request) -> RuleBooks:
+async def books_of(request: Request) -> RuleBooks:
     books: RuleBooks = request.app.state.books
     return books
 
