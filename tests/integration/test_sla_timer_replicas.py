@@ -3,9 +3,10 @@ and SIGKILL of a replica while they fire loses none and doubles none.
 
 Two real `python -m tousu.sla` processes share one database and a vhost of this test's own (its 10,000 breaches must
 not reach the session's e2e platform); the clocks and their breach timers are inserted in bulk straight into sla's
-database (as if complaints had started them), then the controlled clock jumps past their due second. Counted three ways: the timers marked fired, sla's outbox, and the `sla.breached` messages
-that reach a queue bound on the real broker (distinct CloudEvents ids: at-least-once delivery may repeat an id after
-a crash between publish and mark-sent, never emit a second event).
+database (as if complaints had started them), then the controlled clock jumps past their due second. Counted three
+ways: the timers marked fired, sla's outbox, and the `sla.breached` messages that reach a queue bound on the real
+broker (distinct CloudEvents ids: at-least-once delivery may repeat an id after a crash between publish and
+mark-sent, never emit a second event).
 """
 
 import asyncio
