@@ -5,6 +5,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -420,39 +421,29 @@ async def _percentile(uow: UnitOfWork, where: list[Any], histogram: list[tuple[i
 def _tally_figures(
     tally: Tally, by_kind: dict[str, int], stages: dict[str, dict[str, int]], p50: float | None, p90: float | None
 ) -> dict[str, Any]:
-    rate = stats.rate
-    return {
-        "volume": tally.volume,
-        "by_kind": dict(sorted(by_kind.items())),
-        "open": tally.open,
-        "closed": tally.closed,
-        "withdrawn": tally.withdrawn,
-        "referred": tally.referred,
-        "breached": tally.breached,
-        "timely": tally.timely,
-        "timeliness_decided": tally.decided,
-        "timely_rate": rate(tally.timely, tally.decided),
-        "stages": {
-            stage: {**counts, "timely_rate": rate(counts["met"], counts["met"] + counts["breached"])}
-            for stage, counts in sorted(stages.items())
-        },
-        "handling_hours": {
-            "count": tally.hours_count,
-            "average": round(float(tally.hours_sum / tally.hours_count), 2) if tally.hours_count else None,
-            "p50": p50,
-            "p90": p90,
-        },
-        "satisfied": tally.satisfied,
-        "satisfaction_known": tally.known,
-        "satisfaction_rate": rate(tally.satisfied, tally.known),
-        "repeats": tally.repeats,
-        "repeat_rate": rate(tally.repeats, tally.volume),
-        "escalations": tally.escalations,
-        "escalated_complaints": tally.escalated,
-        "responsible": tally.responsible,
-        "determined": tally.determined,
-        "responsibility_rate": rate(tally.responsible, tally.determined),
-    }
+    """`_figures` from the tallies: the same figures, under the names the per-row SQL gives them."""
+    row = SimpleNamespace(
+        volume=tally.volume,
+        open=tally.open,
+        closed=tally.closed,
+        withdrawn=tally.withdrawn,
+        referred=tally.referred,
+        breached=tally.breached,
+        timely=tally.timely,
+        timeliness_decided=tally.decided,
+        hours_count=tally.hours_count,
+        hours_average=tally.hours_sum / tally.hours_count if tally.hours_count else None,
+        hours_p50=p50,
+        hours_p90=p90,
+        satisfied=tally.satisfied,
+        satisfaction_known=tally.known,
+        repeats=tally.repeats,
+        escalations=tally.escalations,
+        escalated_complaints=tally.escalated,
+        responsible=tally.responsible,
+        determined=tally.determined,
+    )
+    return _figures(row, by_kind, stages)
 
 
 def _merge(parts: Iterable[dict[str, int]]) -> dict[str, int]:
