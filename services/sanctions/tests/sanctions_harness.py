@@ -158,3 +158,23 @@ async def harness(postgres_url: str) -> AsyncIterator[Harness]:
         finally:
             await runtime.stop()
             await drop_database(database)
+
+
+async def tree(h: Harness, regime: str, *units: str, kind: str = "department") -> dict[str, str]:
+    """A headquarters of `regime` with `units` (of `kind`) under it, replicated into sanctions; their ids by name."""
+    n = uuid.uuid4().hex[:6]
+    ids = {"top": f"top-{n}", **{u: f"{u}-{n}" for u in units}}
+    top = {"id": ids["top"], "name": "总部", "kind": "headquarters", "tenant": ids["top"], "regimes": [regime]}
+    below = (
+        {"id": ids[u], "name": u, "kind": kind, "parent": ids["top"], "tenant": ids["top"], "regimes": [regime]}
+        for u in units
+    )
+    await h.orgs(top, *below)
+    return ids
+
+
+async def complaint(h: Harness, ids: dict[str, str], regime: str, unit: str, when: str, **fields: Any) -> str:
+    """A complaint received at the headquarters against `unit` at `when` (the clock set there); staff-1 by default."""
+    h.clock(when)
+    fields.setdefault("respondent_staff", ["staff-1"])
+    return await h.received(ids["top"], regime, when, receiving_unit=ids["top"], respondent_unit=ids[unit], **fields)

@@ -1,12 +1,11 @@
 """Tobacco (DOMAIN §5.3), insurer (§5.5) and futures (§5.6) sanctions, sanctions alone on the real broker and
 database."""
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sanctions_harness import Harness, harness
+from sanctions_harness import Harness, complaint, harness, tree
 
 pytestmark = pytest.mark.integration
 TOBACCO, INSURER, FUTURES = "tobacco-bureau", "insurer-95511", "futures-company"
@@ -16,32 +15,6 @@ TOBACCO, INSURER, FUTURES = "tobacco-bureau", "insurer-95511", "futures-company"
 async def h(postgres_url: str) -> AsyncIterator[Harness]:
     async with harness(postgres_url) as running:
         yield running
-
-
-async def tree(h: Harness, regime: str, *units: str) -> dict[str, str]:
-    n = uuid.uuid4().hex[:6]
-    ids = {"top": f"top-{n}", **{u: f"{u}-{n}" for u in units}}
-    await h.orgs(
-        {"id": ids["top"], "name": "本部", "kind": "headquarters", "tenant": ids["top"], "regimes": [regime]},
-        *(
-            {
-                "id": ids[u],
-                "name": u,
-                "kind": "department",
-                "parent": ids["top"],
-                "tenant": ids["top"],
-                "regimes": [regime],
-            }
-            for u in units
-        ),
-    )
-    return ids
-
-
-async def complaint(h: Harness, ids: dict[str, str], regime: str, unit: str, when: str, **fields: Any) -> str:
-    h.clock(when)
-    fields.setdefault("respondent_staff", ["staff-1"])
-    return await h.received(ids["top"], regime, when, receiving_unit=ids["top"], respondent_unit=ids[unit], **fields)
 
 
 async def test_san27_san28_accountability_after_the_second_and_third_dispatch(h: Harness) -> None:

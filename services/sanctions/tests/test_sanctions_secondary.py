@@ -1,12 +1,10 @@
 """Sanctions of the brokerage (SAN-51), the car dealer (SAN-55), the manufacturer (SAN-56) and the bank's own complaint
 practice bundled with the call-centre regime (SAN-52, SAN-53), sanctions alone on the real broker and database."""
 
-import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from sanctions_harness import Harness, harness
+from sanctions_harness import Harness, complaint, harness, tree
 
 pytestmark = pytest.mark.integration
 BROKERAGE, DEALER, MAKER, BANK = "brokerage-branch-hq", "auto-dealer-service", "manufacturer-qe", "bank-call-centre-csr"
@@ -18,27 +16,8 @@ async def h(postgres_url: str) -> AsyncIterator[Harness]:
         yield running
 
 
-async def tree(h: Harness, regime: str, *units: str) -> dict[str, str]:
-    n = uuid.uuid4().hex[:6]
-    ids = {"top": f"top-{n}", **{u: f"{u}-{n}" for u in units}}
-    await h.orgs(
-        {"id": ids["top"], "name": "总部", "kind": "headquarters", "tenant": ids["top"], "regimes": [regime]},
-        *(
-            {"id": ids[u], "name": u, "kind": "branch", "parent": ids["top"], "tenant": ids["top"], "regimes": [regime]}
-            for u in units
-        ),
-    )
-    return ids
-
-
-async def complaint(h: Harness, ids: dict[str, str], regime: str, unit: str, when: str, **fields: Any) -> str:
-    h.clock(when)
-    fields.setdefault("respondent_staff", ["staff-7"])
-    return await h.received(ids["top"], regime, when, receiving_unit=ids["top"], respondent_unit=ids[unit], **fields)
-
-
 async def test_san_51_a_major_complaint_is_investigated_by_the_audit_department(h: Harness) -> None:
-    ids = await tree(h, BROKERAGE, "branch")
+    ids = await tree(h, BROKERAGE, "branch", kind="branch")
     major = await complaint(h, ids, BROKERAGE, "branch", "2026-05-06T09:00", priority="major")
     ordinary = await complaint(h, ids, BROKERAGE, "branch", "2026-05-06T10:00")
     [case] = await h.sanctions(complaint_id=major)
@@ -47,7 +26,7 @@ async def test_san_51_a_major_complaint_is_investigated_by_the_audit_department(
         "SAN-51",
         "audit-investigation-major",
     )
-    assert (case["target_org"], case["issuer"], case["target_persons"]) == (ids["branch"], "稽核考核部", ["staff-7"])
+    assert (case["target_org"], case["issuer"], case["target_persons"]) == (ids["branch"], "稽核考核部", ["staff-1"])
     assert case["evidence"]["complaint_ids"] == [major]
     assert await h.sanctions(complaint_id=ordinary) == []
     h.clock("2026-05-07T09:00")
@@ -62,7 +41,7 @@ async def test_san_51_a_major_complaint_is_investigated_by_the_audit_department(
 
 
 async def test_san_55_the_general_manager_decides_and_the_month_is_assessed(h: Harness) -> None:
-    ids = await tree(h, DEALER, "sales", "parts")
+    ids = await tree(h, DEALER, "sales", "parts", kind="branch")
     cid = await complaint(h, ids, DEALER, "sales", "2026-08-04T10:00")
     other = await complaint(h, ids, DEALER, "parts", "2026-08-05T10:00")
     decided = await h.http.post("/v1/determinations", json={"complaint_id": cid, "responsible": True})
@@ -90,7 +69,7 @@ async def test_san_55_the_general_manager_decides_and_the_month_is_assessed(h: H
 
 
 async def test_san_56_an_inadequate_corrective_plan_is_returned_each_time(h: Harness) -> None:
-    ids = await tree(h, MAKER, "qa", "assembly")
+    ids = await tree(h, MAKER, "qa", "assembly", kind="branch")
     cid = await complaint(h, ids, MAKER, "assembly", "2026-03-02T09:00")
     for day in ("03", "05"):
         h.clock(f"2026-03-{day}T15:00")
@@ -113,7 +92,7 @@ async def test_san_56_an_inadequate_corrective_plan_is_returned_each_time(h: Har
 
 
 async def test_san_52_san_53_a_fined_teller_and_the_branch_self_inspection(h: Harness) -> None:
-    ids = await tree(h, BANK, "sub")
+    ids = await tree(h, BANK, "sub", kind="branch")
     misunderstood = await complaint(h, ids, BANK, "sub", "2026-04-08T10:00")
     answer = await h.http.post(
         "/v1/determinations",
@@ -149,7 +128,7 @@ async def test_san_52_san_53_a_fined_teller_and_the_branch_self_inspection(h: Ha
 
 async def test_san_50_complaint_handling_in_the_appraisal_and_internal_control(h: Harness) -> None:
     regime = "cbrc-2012-banking"
-    ids = await tree(h, regime, "east")
+    ids = await tree(h, regime, "east", kind="branch")
     on_time = await complaint(h, ids, regime, "east", "2026-02-02T10:00")
     late = await complaint(h, ids, regime, "east", "2026-02-03T10:00")
     withdrawn = await complaint(h, ids, regime, "east", "2026-02-04T10:00")
